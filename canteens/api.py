@@ -1,0 +1,123 @@
+"""Routes for schools, orders, shipments, receipts, stock and kitchen use (thin)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from canteens import service
+from canteens.schemas import (
+    CanteenPublic, OrderCreate, OrderLinePublic, OrderPublic, OrderRevise, OrderRevisionPublic, ReceiptCreate,
+    ReceiptPublic, SchoolCreate, SchoolPublic, ShipmentCreate, ShipmentPublic, StockPublic, UseCreate, UsePublic,
+)
+from trace.custody import Actor
+from trace.deps import ActorDep, AdminDep, SessionDep, WriteDep, require_roles
+from trace.errors import Forbidden
+from trace.models import Role
+
+router = APIRouter(tags=["canteens 学校食堂"])
+
+Shipper = Annotated[Actor, Depends(require_roles(Role.admin, Role.supplier))]
+CanteenWriter = Annotated[Actor, Depends(require_roles(Role.admin, Role.canteen_staff))]
+
+
+def school_public(session, school) -> SchoolPublic:
+    public = SchoolPublic.model_validate(school)
+    canteen = service.canteen_of(session, school.id)
+    public.canteen = CanteenPublic.model_validate(canteen) if canteen else None
+    return public
+
+
+def order_public(session, order) -> OrderPublic:
+    return OrderPublic(
+        id=order.id, order_number=order.order_number, school_id=order.school_id, supplier_id=order.supplier_id,
+        current_revision=order.current_revision,
+        revisions=[OrderRevisionPublic(**revision.model_dump(), lines=[OrderLinePublic.model_validate(x) for x in lines])
+                   for revision, lines in service.order_revisions(session, order.id)],
+    )
+
+
+def _assert_may_read_order(actor: Actor, order) -> None:
+    if (actor.role == "canteen_staff" and order.school_id != actor.school_id) or (
+            actor.role == "supplier" and order.supplier_id != actor.supplier_id):
+        raise Forbidden("order_not_visible", "无权查看该订单", "You may not see this order")
+
+
+@router.get("/schools", response_model=list[SchoolPublic])
+def list_schools(session: SessionDep, actor: ActorDep):
+    """All schools with their canteens."""
+    return [school_public(session, s) for s in service.school_list(session)]
+
+
+@router.post("/schools", response_model=SchoolPublic, status_code=201)
+def create_school(body: SchoolCreate, ctx: WriteDep, _: AdminDep):
+    """Register a school and its canteen (食品经营许可证 JY3…)."""
+    return ctx.run(lambda: school_public(ctx.session, service.school_create(ctx.session, actor=ctx.actor, data=body)))
+
+
+@router.get("/schools/{school_id}", response_model=SchoolPublic)
+def get_school(school_id: int, session: SessionDep, actor: ActorDep):
+    """One school with its canteen."""
+    return school_public(session, service.school_get(session, school_id))
+
+
+@router.post("/orders", response_model=OrderPublic, status_code=201)
+def create_order(body: OrderCreate, ctx: WriteDep, _: AdminDep):
+    """Record an order as it comes from the procurement platform (revision 1)."""
+    return ctx.run(lambda: order_public(ctx.session, service.order_create(ctx.session, actor=ctx.actor, data=body)))
+
+
+@router.post("/orders/{order_number}/revisions", response_model=OrderPublic, status_code=201)
+def revise_order(order_number: str, body: OrderRevise, ctx: WriteDep, _: AdminDep):
+    """Record a change to an order as a new revision; earlier revisions stay."""
+    return ctx.run(lambda: order_public(ctx.session, service.order_revise(
+        ctx.session, actor=ctx.actor, order_number=order_number, data=body)))
+
+
+@router.get("/orders/{order_number}", response_model=OrderPublic)
+def get_order(order_number: str, session: SessionDep, actor: ActorDep):
+    """An order with every revision."""
+    order = service.order_get(session, order_number)
+    _assert_may_read_order(actor, order)
+    return order_public(session, order)
+
+
+@router.post("/shipments", response_model=ShipmentPublic, status_code=201)
+def create_shipment(body: ShipmentCreate, ctx: WriteDep, _: Shipper):
+    """A supplier ships part of its batch against an order line."""
+    return ctx.run(lambda: ShipmentPublic.model_validate(service.shipment_create(ctx.session, actor=ctx.actor, data=body)))
+
+
+@router.get("/shipments/{shipment_id}", response_model=ShipmentPublic)
+def get_shipment(shipment_id: int, session: SessionDep, actor: ActorDep):
+    """One shipment (its supplier, its school, inspectors and admins)."""
+    shipment = service.shipment_get(session, shipment_id)
+    if (actor.role == "canteen_staff" and shipment.school_id != actor.school_id) or (
+            actor.role == "supplier" and shipment.supplier_id != actor.supplier_id):
+        raise Forbidden("shipment_not_visible", "无权查看该发货单", "You may not see this shipment")
+    return ShipmentPublic.model_validate(shipment)
+
+
+@router.post("/receipts", response_model=ReceiptPublic, status_code=201)
+def create_receipt(body: ReceiptCreate, ctx: WriteDep, _: CanteenWriter):
+    """The canteen accepts and/or rejects a shipment at the door (验收)."""
+    return ctx.run(lambda: ReceiptPublic.model_validate(service.receipt_create(ctx.session, actor=ctx.actor, data=body)))
+
+
+@router.post("/uses", response_model=UsePublic, status_code=201)
+def create_use(body: UseCreate, ctx: WriteDep, _: CanteenWriter):
+    """出库: take a quantity of a batch into the kitchen for a meal."""
+    return ctx.run(lambda: UsePublic.model_validate(service.use_create(ctx.session, actor=ctx.actor, data=body)))
+
+
+@router.get("/schools/{school_id}/stock", response_model=list[StockPublic])
+def school_stock(school_id: int, session: SessionDep, actor: ActorDep, include_empty: bool = False):
+    """What a canteen holds, per batch."""
+    if actor.role == "supplier":
+        raise Forbidden("stock_not_visible", "供应商不能查看学校库存", "Suppliers cannot see school stock")
+    service.assert_acts_for_school(actor, school_id)
+    service.school_get(session, school_id)
+    return [StockPublic(school_id=s.school_id, batch_id=s.batch_id, received_quantity=s.received_quantity,
+                        used_quantity=s.used_quantity, on_hand=s.on_hand, unit=s.unit)
+            for s in service.stock_of_school(session, school_id, only_on_hand=not include_empty)]

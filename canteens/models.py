@@ -1,0 +1,177 @@
+"""Schools and their canteens, orders from the procurement platform, shipments
+to canteens, receipts, stock on hand and use in the kitchen."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from trace.db import Quantity, UTCDateTime, utcnow
+
+
+class SchoolKind(StrEnum):
+    primary = "小学"
+    junior = "初中"
+    senior = "高中"
+    nine_year = "九年一贯"
+    vocational = "职校"
+
+
+class School(SQLModel, table=True):
+    __tablename__ = "school"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=20, unique=True)
+    name: str = Field(max_length=100)
+    town: str = Field(max_length=40)
+    town_code: str = Field(max_length=12)
+    kind: SchoolKind = Field(max_length=10)
+    students: int = Field(ge=0)
+    staff: int = Field(ge=0)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Canteen(SQLModel, table=True):
+    __tablename__ = "canteen"
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", unique=True)
+    name: str = Field(max_length=100)
+    licence_number: str = Field(max_length=20, unique=True)  # 食品经营许可证 JY3…
+    licence_issued_on: date
+    licence_expires_on: date
+
+
+class PurchaseOrder(SQLModel, table=True):
+    """An order as it comes from the procurement platform; its content lives in revisions."""
+
+    __tablename__ = "purchase_order"
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_number: str = Field(max_length=40, unique=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    supplier_id: int = Field(foreign_key="supplier.id", index=True)
+    current_revision: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class OrderRevision(SQLModel, table=True):
+    """Every change to an order is a new revision; old ones are never overwritten."""
+
+    __tablename__ = "order_revision"
+    __table_args__ = (UniqueConstraint("order_id", "revision", name="uq_order_revision"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="purchase_order.id", index=True)
+    revision: int
+    delivery_date: date
+    note: str = Field(default="", max_length=500)
+    recorded_by: int | None = Field(default=None, foreign_key="app_user.id")  # None: the procurement platform
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class OrderLine(SQLModel, table=True):
+    __tablename__ = "order_line"
+    __table_args__ = (UniqueConstraint("revision_id", "line_number", name="uq_order_line"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    revision_id: int = Field(foreign_key="order_revision.id", index=True)
+    line_number: int
+    product_id: int = Field(foreign_key="product.id")
+    quantity: Decimal = Field(sa_type=Quantity)  # in the product's base unit
+    unit: str = Field(max_length=10)
+    ordered_quantity: Decimal = Field(sa_type=Quantity)  # as written on the order
+    ordered_unit: str = Field(max_length=10)
+    unit_price_fen: int = Field(ge=0)  # price per ordered unit, in 分
+
+
+class Shipment(SQLModel, table=True):
+    """Part of a batch sent by its supplier to one school's canteen."""
+
+    __tablename__ = "shipment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="batch.id", index=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    supplier_id: int = Field(foreign_key="supplier.id", index=True)
+    order_line_id: int = Field(foreign_key="order_line.id", index=True)
+    quantity: Decimal = Field(sa_type=Quantity)
+    unit: str = Field(max_length=10)
+    ship_date: date
+    # Accepted + rejected so far; kept in step with receipts in the same transaction.
+    accounted_quantity: Decimal = Field(default=Decimal("0"), sa_type=Quantity)
+    shipped_by: int = Field(foreign_key="app_user.id")
+    shipped_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Receipt(SQLModel, table=True):
+    """Acceptance of a shipment at the canteen (验收)."""
+
+    __tablename__ = "receipt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    shipment_id: int = Field(foreign_key="shipment.id", index=True)
+    batch_id: int = Field(foreign_key="batch.id", index=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    accepted_quantity: Decimal = Field(sa_type=Quantity)
+    rejected_quantity: Decimal = Field(sa_type=Quantity)
+    unit: str = Field(max_length=10)
+    rejection_reason: str = Field(default="", max_length=500)
+    arrival_temperature_celsius: float | None = None
+    receipt_date: date
+    received_by: int = Field(foreign_key="app_user.id")
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    event_id: str = Field(max_length=36)
+
+
+class Stock(SQLModel, table=True):
+    """What a canteen holds of one batch. Received and used only ever grow."""
+
+    __tablename__ = "stock"
+    __table_args__ = (
+        UniqueConstraint("school_id", "batch_id", name="uq_stock_school_batch"),
+        Index("ix_stock_batch", "batch_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id")
+    batch_id: int = Field(foreign_key="batch.id")
+    received_quantity: Decimal = Field(default=Decimal("0"), sa_type=Quantity)
+    used_quantity: Decimal = Field(default=Decimal("0"), sa_type=Quantity)
+    unit: str = Field(max_length=10)
+
+    @property
+    def on_hand(self) -> Decimal:
+        return self.received_quantity - self.used_quantity
+
+
+class Meal(StrEnum):
+    breakfast = "breakfast"
+    lunch = "lunch"
+    dinner = "dinner"
+
+
+MEAL_ZH = {Meal.breakfast: "早餐", Meal.lunch: "午餐", Meal.dinner: "晚餐"}
+
+
+class KitchenUse(SQLModel, table=True):
+    """出库: a quantity of a batch taken from stock into the kitchen for a meal."""
+
+    __tablename__ = "kitchen_use"
+    __table_args__ = (Index("ix_kitchen_use_batch", "batch_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    batch_id: int = Field(foreign_key="batch.id")
+    quantity: Decimal = Field(sa_type=Quantity)
+    unit: str = Field(max_length=10)
+    use_date: date
+    meal: Meal = Field(max_length=10)
+    dish: str = Field(default="", max_length=100)
+    used_by: int = Field(foreign_key="app_user.id")
+    used_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    event_id: str = Field(max_length=36)

@@ -1,0 +1,226 @@
+"""Request and response shapes for schools, orders, shipments, receipts, stock and use."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from canteens.models import Meal, SchoolKind
+
+Amount = Field(ge=0, max_digits=15, decimal_places=3)
+
+
+class SchoolCreate(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "code": "ZQ-S01", "name": "示例明水第一小学", "town": "明水街道", "town_code": "370114001000",
+        "kind": "小学", "students": 2100, "staff": 130, "canteen_name": "示例明水第一小学食堂",
+        "canteen_licence": "JY33701140000019", "canteen_licence_issued": "2023-08-01",
+        "canteen_licence_expires": "2028-07-31",
+    }]})
+
+    code: str = Field(min_length=1, max_length=20)
+    name: str = Field(min_length=2, max_length=100)
+    town: str = Field(min_length=2, max_length=40)
+    town_code: str = Field(pattern=r"^370114\d{6}$", description="12-digit statistical code in 章丘区")
+    kind: SchoolKind
+    students: int = Field(ge=0)
+    staff: int = Field(ge=0)
+    canteen_name: str = Field(min_length=2, max_length=100)
+    canteen_licence: str = Field(description="食品经营许可证 JY…; a school canteen is 主体业态 3 (单位食堂)")
+    canteen_licence_issued: date
+    canteen_licence_expires: date
+
+
+class CanteenPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    licence_number: str
+    licence_issued_on: date
+    licence_expires_on: date
+
+
+class SchoolPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    code: str
+    name: str
+    town: str
+    town_code: str
+    kind: SchoolKind
+    students: int
+    staff: int
+    canteen: CanteenPublic | None = None
+
+
+class OrderLineIn(BaseModel):
+    line_number: int = Field(ge=1)
+    product_id: int
+    quantity: Decimal = Field(gt=0, max_digits=15, decimal_places=3)
+    unit: str = Field(min_length=1, max_length=10)
+    unit_price_fen: int = Field(ge=0, description="Price per ordered unit in 分 (0.01 元)")
+
+
+class OrderCreate(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "order_number": "ZQCG-20250901-0001", "school_id": 1, "supplier_id": 1, "delivery_date": "2025-09-01",
+        "lines": [{"line_number": 1, "product_id": 1, "quantity": "20", "unit": "袋", "unit_price_fen": 12500}],
+    }]})
+
+    order_number: str = Field(min_length=1, max_length=40)
+    school_id: int
+    supplier_id: int
+    delivery_date: date
+    note: str = Field(default="", max_length=500)
+    lines: list[OrderLineIn] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _line_numbers_unique(self) -> OrderCreate:
+        numbers = [line.line_number for line in self.lines]
+        if len(numbers) != len(set(numbers)):
+            raise ValueError("line numbers must be unique within an order")
+        return self
+
+
+class OrderRevise(BaseModel):
+    delivery_date: date
+    note: str = Field(min_length=1, max_length=500, description="Why the order changed")
+    lines: list[OrderLineIn] = Field(min_length=1)
+
+
+class OrderLinePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    line_number: int
+    product_id: int
+    quantity: Decimal
+    unit: str
+    ordered_quantity: Decimal
+    ordered_unit: str
+    unit_price_fen: int
+
+
+class OrderRevisionPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    revision: int
+    delivery_date: date
+    note: str
+    recorded_by: int | None
+    recorded_at: datetime
+    lines: list[OrderLinePublic]
+
+
+class OrderPublic(BaseModel):
+    id: int
+    order_number: str
+    school_id: int
+    supplier_id: int
+    current_revision: int
+    revisions: list[OrderRevisionPublic]
+
+
+class ShipmentCreate(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "batch_id": 1, "order_line_id": 1, "quantity": "20", "unit": "袋", "ship_date": "2025-09-01",
+    }]})
+
+    batch_id: int
+    order_line_id: int = Field(description="The order line (of the order's current revision) this delivers")
+    quantity: Decimal = Field(gt=0, max_digits=15, decimal_places=3)
+    unit: str = Field(min_length=1, max_length=10)
+    ship_date: date
+
+
+class ShipmentPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    batch_id: int
+    school_id: int
+    supplier_id: int
+    order_line_id: int
+    quantity: Decimal
+    unit: str
+    ship_date: date
+    accounted_quantity: Decimal
+    shipped_at: datetime
+
+
+class ReceiptCreate(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "shipment_id": 1, "accepted_quantity": "500", "rejected_quantity": "0", "unit": "kg",
+        "receipt_date": "2025-09-01", "arrival_temperature_celsius": None,
+    }]})
+
+    shipment_id: int
+    accepted_quantity: Decimal = Amount
+    rejected_quantity: Decimal = Amount
+    unit: str = Field(min_length=1, max_length=10)
+    rejection_reason: str = Field(default="", max_length=500)
+    arrival_temperature_celsius: float | None = Field(
+        default=None, ge=-60, le=60, description="Required for chilled and frozen goods")
+    receipt_date: date
+
+    @model_validator(mode="after")
+    def _something_counted(self) -> ReceiptCreate:
+        if self.accepted_quantity + self.rejected_quantity <= 0:
+            raise ValueError("accepted plus rejected quantity must be positive")
+        return self
+
+
+class ReceiptPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    shipment_id: int
+    batch_id: int
+    school_id: int
+    accepted_quantity: Decimal
+    rejected_quantity: Decimal
+    unit: str
+    rejection_reason: str
+    arrival_temperature_celsius: float | None
+    receipt_date: date
+    received_by: int
+    received_at: datetime
+    event_id: str
+
+
+class UseCreate(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "batch_id": 1, "quantity": "12.5", "unit": "kg", "use_date": "2025-09-01", "meal": "lunch",
+        "dish": "米饭",
+    }]})
+
+    school_id: int | None = Field(default=None, description="Needed only when an admin records for a school")
+    batch_id: int
+    quantity: Decimal = Field(gt=0, max_digits=15, decimal_places=3)
+    unit: str = Field(min_length=1, max_length=10)
+    use_date: date
+    meal: Meal
+    dish: str = Field(default="", max_length=100)
+
+
+class UsePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    school_id: int
+    batch_id: int
+    quantity: Decimal
+    unit: str
+    use_date: date
+    meal: Meal
+    dish: str
+    used_by: int
+    used_at: datetime
+    event_id: str
+
+
+class StockPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    school_id: int
+    batch_id: int
+    received_quantity: Decimal
+    used_quantity: Decimal
+    on_hand: Decimal
+    unit: str

@@ -1,0 +1,408 @@
+"""Schools, orders, shipments, receipts, stock and use in the kitchen: every rule, no HTTP.
+
+Quantity rules hold under concurrency: each running total is changed by one
+conditional UPDATE (``… WHERE total + :q <= limit``), which PostgreSQL re-checks
+after any row lock it waited for, and which SQLite runs inside ``BEGIN IMMEDIATE``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from canteens.models import (
+    Canteen, KitchenUse, MEAL_ZH, OrderLine, OrderRevision, PurchaseOrder, Receipt, School, Shipment, Stock,
+)
+from canteens.schemas import OrderCreate, OrderLineIn, OrderRevise, ReceiptCreate, SchoolCreate, ShipmentCreate, UseCreate
+from suppliers import service as supplier_service
+from suppliers.licence_numbers import parse_licence_number
+from suppliers.models import StorageCondition
+from trace.clock import local_today, local_zone
+from trace.custody import Actor, record_event, stream_of
+from trace.db import insert_ignoring_conflict, quantity, utcnow
+from trace.errors import Conflict, Forbidden, Invalid, NotFound
+from trace.models import Batch
+from trace.settings import get_settings
+
+
+def occurred_on(day: date) -> datetime:
+    """When something dated ``day`` happened: now if today, else midday local time of that day."""
+    if day == local_today():
+        return utcnow()
+    return datetime.combine(day, time(12, 0), tzinfo=local_zone())
+
+
+def _assert_not_future(day: date, what_zh: str, what_en: str) -> None:
+    if day > local_today():
+        raise Invalid("date_in_future", f"{what_zh}不能晚于今天", f"The {what_en} cannot be in the future",
+                      date=day.isoformat())
+
+
+# --- schools ---------------------------------------------------------------------------------
+
+
+def school_get(session: Session, school_id: int) -> School:
+    school = session.get(School, school_id)
+    if school is None:
+        raise NotFound("school_not_found", f"学校 {school_id} 不存在", f"School {school_id} not found",
+                       school_id=school_id)
+    return school
+
+
+def school_list(session: Session) -> list[School]:
+    return list(session.execute(select(School).order_by(School.id)).scalars())
+
+
+def canteen_of(session: Session, school_id: int) -> Canteen | None:
+    return session.execute(select(Canteen).where(Canteen.school_id == school_id)).scalar_one_or_none()
+
+
+def school_create(session: Session, *, actor: Actor, data: SchoolCreate) -> School:
+    licence = parse_licence_number(data.canteen_licence, kind="food_business")
+    if not licence.is_unit_canteen:
+        raise Invalid("canteen_licence_not_unit_canteen",
+                      "学校食堂的食品经营许可证主体业态应为“3 单位食堂”（JY3…）",
+                      "A school canteen's food business licence must be for a unit canteen (JY3…)")
+    if data.canteen_licence_expires <= data.canteen_licence_issued:
+        raise Invalid("licence_dates_invalid", "许可证有效期截止日须晚于发证日期",
+                      "A licence must expire after it was issued")
+    if session.execute(select(School.id).where(School.code == data.code)).first():
+        raise Conflict("school_exists", f"学校编码 {data.code} 已存在", f"School code {data.code} exists")
+    school = School.model_validate(data.model_dump(include=set(School.model_fields)))
+    session.add(school)
+    session.flush()
+    canteen = Canteen(school_id=school.id, name=data.canteen_name, licence_number=licence.number,
+                      licence_issued_on=data.canteen_licence_issued, licence_expires_on=data.canteen_licence_expires)
+    session.add(canteen)
+    session.flush()
+    record_event(
+        session, stream=stream_of("school", school.id), biz_step="commissioning", action="ADD", actor=actor,
+        subject_type="school", subject_id=school.id, school_id=school.id, payload=data.model_dump(mode="json"),
+    )
+    return school
+
+
+def assert_acts_for_school(actor: Actor, school_id: int) -> None:
+    if actor.role == "canteen_staff" and actor.school_id != school_id:
+        raise Forbidden("not_your_school", "只能为本校食堂操作", "You can only act for your own school",
+                        school_id=school_id)
+
+
+# --- orders ----------------------------------------------------------------------------------
+
+
+def order_get(session: Session, order_number: str) -> PurchaseOrder:
+    order = session.execute(select(PurchaseOrder).where(PurchaseOrder.order_number == order_number)).scalar_one_or_none()
+    if order is None:
+        raise NotFound("order_not_found", f"订单 {order_number} 不存在", f"Order {order_number} not found",
+                       order_number=order_number)
+    return order
+
+
+def order_revisions(session: Session, order_id: int) -> list[tuple[OrderRevision, list[OrderLine]]]:
+    revisions = session.execute(
+        select(OrderRevision).where(OrderRevision.order_id == order_id).order_by(OrderRevision.revision)
+    ).scalars().all()
+    result = []
+    for revision in revisions:
+        lines = session.execute(
+            select(OrderLine).where(OrderLine.revision_id == revision.id).order_by(OrderLine.line_number)
+        ).scalars().all()
+        result.append((revision, list(lines)))
+    return result
+
+
+def _write_revision(session: Session, *, actor: Actor, order: PurchaseOrder, number: int, delivery_date: date,
+                    note: str, lines: list[OrderLineIn]) -> OrderRevision:
+    revision = OrderRevision(order_id=order.id, revision=number, delivery_date=delivery_date, note=note,
+                             recorded_by=actor.user_id)
+    session.add(revision)
+    session.flush()
+    written = []
+    for line in lines:
+        product = supplier_service.product_get(session, line.product_id)
+        base = supplier_service.to_base_unit(session, product, line.quantity, line.unit)
+        session.add(OrderLine(revision_id=revision.id, line_number=line.line_number, product_id=product.id,
+                              quantity=base, unit=product.unit, ordered_quantity=quantity(line.quantity),
+                              ordered_unit=line.unit, unit_price_fen=line.unit_price_fen))
+        written.append({**line.model_dump(mode="json"), "base_quantity": str(base), "base_unit": product.unit})
+    session.flush()
+    record_event(
+        session, stream=stream_of("order", order.id), biz_step="transacting" if number == 1 else "transacting",
+        action="ADD" if number == 1 else "OBSERVE", actor=actor, subject_type="order_revision",
+        subject_id=f"{order.order_number}#{number}", school_id=order.school_id, supplier_id=order.supplier_id,
+        payload={"order_number": order.order_number, "revision": number, "delivery_date": delivery_date,
+                 "note": note, "lines": written},
+    )
+    return revision
+
+
+def order_create(session: Session, *, actor: Actor, data: OrderCreate) -> PurchaseOrder:
+    school_get(session, data.school_id)
+    supplier = supplier_service.supplier_get(session, data.supplier_id)
+    supplier_service.supplier_assert_may_supply(session, supplier, data.delivery_date)
+    if session.execute(select(PurchaseOrder.id).where(PurchaseOrder.order_number == data.order_number)).first():
+        raise Conflict("order_exists", f"订单号 {data.order_number} 已存在；修改订单请提交新修订",
+                       f"Order {data.order_number} exists; submit a revision to change it",
+                       order_number=data.order_number)
+    order = PurchaseOrder(order_number=data.order_number, school_id=data.school_id, supplier_id=data.supplier_id)
+    session.add(order)
+    session.flush()
+    _write_revision(session, actor=actor, order=order, number=1, delivery_date=data.delivery_date,
+                    note=data.note, lines=data.lines)
+    return order
+
+
+def order_revise(session: Session, *, actor: Actor, order_number: str, data: OrderRevise) -> PurchaseOrder:
+    order = order_get(session, order_number)
+    # Lock the order so two revisions cannot claim the same number.
+    session.execute(select(PurchaseOrder.id).where(PurchaseOrder.id == order.id).with_for_update())
+    session.refresh(order)
+    order.current_revision += 1
+    session.add(order)
+    _write_revision(session, actor=actor, order=order, number=order.current_revision,
+                    delivery_date=data.delivery_date, note=data.note, lines=data.lines)
+    return order
+
+
+# --- shipments -------------------------------------------------------------------------------
+
+
+def shipment_get(session: Session, shipment_id: int) -> Shipment:
+    shipment = session.get(Shipment, shipment_id)
+    if shipment is None:
+        raise NotFound("shipment_not_found", f"发货单 {shipment_id} 不存在", f"Shipment {shipment_id} not found",
+                       shipment_id=shipment_id)
+    return shipment
+
+
+def _current_order_line(session: Session, order_line_id: int) -> tuple[PurchaseOrder, OrderRevision, OrderLine]:
+    line = session.get(OrderLine, order_line_id)
+    if line is None:
+        raise NotFound("order_line_not_found", f"订单行 {order_line_id} 不存在",
+                       f"Order line {order_line_id} not found", order_line_id=order_line_id)
+    revision = session.get(OrderRevision, line.revision_id)
+    order = session.get(PurchaseOrder, revision.order_id)
+    if revision.revision != order.current_revision:
+        raise Conflict("order_line_superseded",
+                       f"订单 {order.order_number} 已修订为第 {order.current_revision} 版，请按最新版本发货",
+                       f"Order {order.order_number} has been revised (now revision {order.current_revision})",
+                       order_number=order.order_number, current_revision=order.current_revision)
+    return order, revision, line
+
+
+def shipment_create(session: Session, *, actor: Actor, data: ShipmentCreate,
+                    occurred_at: datetime | None = None) -> Shipment:
+    """The supplier sends part of a batch to the school of an order line."""
+    batch = supplier_service.batch_get(session, data.batch_id)
+    if actor.role == "supplier" and batch.supplier_id != actor.supplier_id:
+        raise Forbidden("not_your_batch", "只能发运本供应商的批次", "You can only ship your own batches",
+                        batch_id=batch.id)
+    order, _revision, line = _current_order_line(session, data.order_line_id)
+    if order.supplier_id != batch.supplier_id or line.product_id != batch.product_id:
+        raise Conflict("order_line_mismatch", "该批次的供应商或产品与订单行不一致",
+                       "The batch's supplier or product does not match the order line",
+                       order_number=order.order_number, line_number=line.line_number)
+    _assert_not_future(data.ship_date, "发货日期", "ship date")
+    if data.ship_date < batch.production_date:
+        raise Invalid("dates_out_of_order", "发货日期早于生产日期", "Ship date is before the production date",
+                      ship_date=data.ship_date.isoformat(), production_date=batch.production_date.isoformat())
+    supplier_service.batch_assert_movable(batch, data.ship_date, doing_zh="发货", doing_en="shipped")
+    supplier_service.supplier_assert_may_supply(
+        session, supplier_service.supplier_get(session, batch.supplier_id), data.ship_date)
+    product = supplier_service.product_get(session, batch.product_id)
+    amount = supplier_service.to_base_unit(session, product, data.quantity, data.unit)
+    taken = session.execute(
+        update(Batch)
+        .where(Batch.id == batch.id, Batch.shipped_quantity + amount <= Batch.quantity)
+        .values(shipped_quantity=Batch.shipped_quantity + amount)
+    )
+    if taken.rowcount != 1:
+        session.refresh(batch)
+        raise Conflict("quantity_exceeds_batch",
+                       f"发货数量超过批次剩余数量（剩余 {batch.quantity - batch.shipped_quantity} {batch.unit}）",
+                       f"Shipping {amount} {batch.unit} exceeds what is left of the batch "
+                       f"({batch.quantity - batch.shipped_quantity} {batch.unit})",
+                       requested=str(amount), remaining=str(batch.quantity - batch.shipped_quantity))
+    shipment = Shipment(batch_id=batch.id, school_id=order.school_id, supplier_id=batch.supplier_id,
+                        order_line_id=line.id, quantity=amount, unit=product.unit, ship_date=data.ship_date,
+                        shipped_by=actor.user_id)
+    session.add(shipment)
+    session.flush()
+    record_event(
+        session, stream=stream_of("batch", batch.id), biz_step="shipping", action="OBSERVE",
+        disposition="in_transit", actor=actor, subject_type="shipment", subject_id=shipment.id,
+        occurred_at=occurred_at or occurred_on(data.ship_date),
+        batch_id=batch.id, supplier_id=batch.supplier_id, school_id=order.school_id,
+        payload={"shipment_id": shipment.id, "order_number": order.order_number, "order_line": line.line_number,
+                 "order_revision": order.current_revision, "quantity": amount, "unit": product.unit,
+                 "declared_quantity": data.quantity, "declared_unit": data.unit, "ship_date": data.ship_date},
+    )
+    session.refresh(batch)
+    return shipment
+
+
+# --- receipts --------------------------------------------------------------------------------
+
+
+def _assert_temperature(product, celsius: float | None) -> None:
+    """Cold-chain check at the door; thresholds are settings (domain.md §6 marks them U)."""
+    if product.storage == StorageCondition.ambient:
+        return
+    if celsius is None:
+        raise Invalid("arrival_temperature_required",
+                      f"“{product.name}”为冷链食品，验收时须记录到货温度",
+                      f"{product.name} is cold-chain food: record its arrival temperature")
+    settings = get_settings()
+    limit = (settings.chilled_max_celsius + settings.chilled_tolerance_celsius
+             if product.storage == StorageCondition.chilled else settings.frozen_receipt_max_celsius)
+    if celsius > limit:
+        raise Conflict("arrival_temperature_out_of_range",
+                       f"到货温度 {celsius} ℃ 超过上限 {limit} ℃，不得验收入库，请拒收并注明原因",
+                       f"Arrival temperature {celsius} °C is above the {limit} °C limit: reject it with a reason",
+                       celsius=celsius, limit=limit)
+
+
+def receipt_create(session: Session, *, actor: Actor, data: ReceiptCreate,
+                   occurred_at: datetime | None = None) -> Receipt:
+    """The canteen checks a shipment at the door and accepts or rejects it (验收)."""
+    shipment = shipment_get(session, data.shipment_id)
+    assert_acts_for_school(actor, shipment.school_id)
+    if actor.role not in ("canteen_staff", "admin"):
+        raise Forbidden("role_not_allowed", "只有食堂人员可以验收", "Only canteen staff may receive goods")
+    batch = supplier_service.batch_get(session, shipment.batch_id)
+    product = supplier_service.product_get(session, batch.product_id)
+    _assert_not_future(data.receipt_date, "验收日期", "receipt date")
+    if data.receipt_date < shipment.ship_date:
+        raise Invalid("dates_out_of_order", "验收日期早于发货日期", "Receipt date is before the ship date",
+                      receipt_date=data.receipt_date.isoformat(), ship_date=shipment.ship_date.isoformat())
+    accepted = supplier_service.to_base_unit(session, product, data.accepted_quantity, data.unit)
+    rejected = supplier_service.to_base_unit(session, product, data.rejected_quantity, data.unit)
+    if rejected > 0 and not data.rejection_reason.strip():
+        raise Invalid("rejection_reason_required", "拒收时须填写原因", "Give a reason for the rejected quantity")
+    if accepted > 0:
+        supplier_service.batch_assert_movable(batch, data.receipt_date, doing_zh="验收入库", doing_en="accepted")
+        supplier_service.supplier_assert_may_supply(
+            session, supplier_service.supplier_get(session, batch.supplier_id), data.receipt_date)
+        _assert_temperature(product, data.arrival_temperature_celsius)
+    counted = accepted + rejected
+    taken = session.execute(
+        update(Shipment)
+        .where(Shipment.id == shipment.id, Shipment.accounted_quantity + counted <= Shipment.quantity)
+        .values(accounted_quantity=Shipment.accounted_quantity + counted)
+    )
+    if taken.rowcount != 1:
+        session.refresh(shipment)
+        remaining = shipment.quantity - shipment.accounted_quantity
+        raise Conflict("quantity_exceeds_shipment",
+                       f"验收数量超过发货数量（尚未验收 {remaining} {shipment.unit}）",
+                       f"Receiving {counted} {shipment.unit} exceeds what was shipped and not yet received "
+                       f"({remaining} {shipment.unit})", requested=str(counted), remaining=str(remaining))
+    if accepted > 0:
+        _stock_add(session, school_id=shipment.school_id, batch_id=batch.id, amount=accepted, unit=product.unit)
+    event = record_event(
+        session, stream=stream_of("batch", batch.id), biz_step="receiving", action="OBSERVE",
+        disposition="conformant" if rejected == 0 else ("non_conformant" if accepted == 0 else "partially_conformant"),
+        actor=actor, subject_type="shipment", subject_id=shipment.id,
+        occurred_at=occurred_at or occurred_on(data.receipt_date),
+        batch_id=batch.id, supplier_id=batch.supplier_id, school_id=shipment.school_id,
+        payload={"shipment_id": shipment.id, "accepted_quantity": accepted, "rejected_quantity": rejected,
+                 "unit": product.unit, "declared_unit": data.unit, "rejection_reason": data.rejection_reason,
+                 "arrival_temperature_celsius": data.arrival_temperature_celsius,
+                 "receipt_date": data.receipt_date},
+    )
+    receipt = Receipt(shipment_id=shipment.id, batch_id=batch.id, school_id=shipment.school_id,
+                      accepted_quantity=accepted, rejected_quantity=rejected, unit=product.unit,
+                      rejection_reason=data.rejection_reason,
+                      arrival_temperature_celsius=data.arrival_temperature_celsius,
+                      receipt_date=data.receipt_date, received_by=actor.user_id, event_id=event.event_id)
+    session.add(receipt)
+    session.flush()
+    return receipt
+
+
+def receipt_get(session: Session, receipt_id: int) -> Receipt:
+    receipt = session.get(Receipt, receipt_id)
+    if receipt is None:
+        raise NotFound("receipt_not_found", f"验收记录 {receipt_id} 不存在", f"Receipt {receipt_id} not found",
+                       receipt_id=receipt_id)
+    return receipt
+
+
+def _stock_add(session: Session, *, school_id: int, batch_id: int, amount: Decimal, unit: str) -> None:
+    # Create the row if absent without racing a concurrent receipt, then grow it atomically.
+    insert_ignoring_conflict(session, Stock, {"school_id": school_id, "batch_id": batch_id,
+                                              "received_quantity": Decimal("0"), "used_quantity": Decimal("0"),
+                                              "unit": unit}, ["school_id", "batch_id"])
+    session.execute(
+        update(Stock).where(Stock.school_id == school_id, Stock.batch_id == batch_id)
+        .values(received_quantity=Stock.received_quantity + amount)
+    )
+
+
+# --- stock and use ---------------------------------------------------------------------------
+
+
+def stock_of_school(session: Session, school_id: int, *, only_on_hand: bool = True) -> list[Stock]:
+    statement = select(Stock).where(Stock.school_id == school_id)
+    if only_on_hand:
+        statement = statement.where(Stock.received_quantity > Stock.used_quantity)
+    return list(session.execute(statement.order_by(Stock.batch_id)).scalars())
+
+
+def use_create(session: Session, *, actor: Actor, data: UseCreate, occurred_at: datetime | None = None) -> KitchenUse:
+    """出库: take a quantity of a received batch into the kitchen for a meal."""
+    school_id = actor.school_id if actor.role == "canteen_staff" else data.school_id
+    if school_id is None:
+        raise Invalid("school_required", "请指定学校", "school_id is required")
+    assert_acts_for_school(actor, data.school_id or school_id)
+    if actor.role not in ("canteen_staff", "admin"):
+        raise Forbidden("role_not_allowed", "只有食堂人员可以出库", "Only canteen staff may record use")
+    batch = supplier_service.batch_get(session, data.batch_id)
+    product = supplier_service.product_get(session, batch.product_id)
+    _assert_not_future(data.use_date, "出库日期", "use date")
+    stock = session.execute(
+        select(Stock).where(Stock.school_id == school_id, Stock.batch_id == batch.id)
+    ).scalar_one_or_none()
+    if stock is None:
+        raise Conflict("batch_not_in_stock", f"本校没有批次 {batch.lot_code} 的库存",
+                       f"Batch {batch.lot_code} is not in this school's stock", batch_id=batch.id)
+    first_receipt = session.execute(
+        select(Receipt.receipt_date).where(Receipt.school_id == school_id, Receipt.batch_id == batch.id,
+                                           Receipt.accepted_quantity > 0).order_by(Receipt.receipt_date).limit(1)
+    ).scalar_one()
+    if data.use_date < first_receipt:
+        raise Invalid("dates_out_of_order", "出库日期早于验收日期", "Use date is before the goods were received",
+                      use_date=data.use_date.isoformat(), receipt_date=first_receipt.isoformat())
+    supplier_service.batch_assert_movable(batch, data.use_date, doing_zh="出库使用", doing_en="used")
+    amount = supplier_service.to_base_unit(session, product, data.quantity, data.unit)
+    taken = session.execute(
+        update(Stock)
+        .where(Stock.id == stock.id, Stock.used_quantity + amount <= Stock.received_quantity)
+        .values(used_quantity=Stock.used_quantity + amount)
+    )
+    if taken.rowcount != 1:
+        session.refresh(stock)
+        raise Conflict("quantity_exceeds_stock",
+                       f"出库数量超过库存（现有 {stock.on_hand} {stock.unit}）",
+                       f"Using {amount} {stock.unit} exceeds what is on hand ({stock.on_hand} {stock.unit})",
+                       requested=str(amount), on_hand=str(stock.on_hand))
+    event = record_event(
+        session, stream=stream_of("batch", batch.id), biz_step="dispensing", action="OBSERVE",
+        disposition="available", actor=actor, subject_type="stock", subject_id=stock.id,
+        occurred_at=occurred_at or occurred_on(data.use_date),
+        batch_id=batch.id, supplier_id=batch.supplier_id, school_id=school_id,
+        payload={"quantity": amount, "unit": product.unit, "declared_quantity": data.quantity,
+                 "declared_unit": data.unit, "use_date": data.use_date, "meal": data.meal.value,
+                 "meal_zh": MEAL_ZH[data.meal], "dish": data.dish},
+    )
+    use = KitchenUse(school_id=school_id, batch_id=batch.id, quantity=amount, unit=product.unit,
+                     use_date=data.use_date, meal=data.meal, dish=data.dish, used_by=actor.user_id,
+                     event_id=event.event_id)
+    session.add(use)
+    session.flush()
+    session.refresh(stock)
+    return use

@@ -1,0 +1,34 @@
+"""Routes for holds, releases and recalls of batches (market supervision)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from inspections import service
+from inspections.schemas import StatusChange
+from suppliers.api import batch_public
+from suppliers.schemas import BatchPublic
+from trace.custody import Actor
+from trace.deps import WriteDep, require_roles
+from trace.models import Role
+
+router = APIRouter(tags=["inspections 监管"])
+
+Supervisor = Annotated[Actor, Depends(require_roles(Role.admin, Role.inspector))]
+
+
+def _change(action: str):
+    def handler(batch_id: int, body: StatusChange, ctx: WriteDep, _: Supervisor):
+        return ctx.run(lambda: batch_public(ctx.session, service.batch_change_status(
+            ctx.session, actor=ctx.actor, batch_id=batch_id, action=action, reason=body.reason)), status_code=200)
+    return handler
+
+
+router.add_api_route("/batches/{batch_id}/hold", _change("hold"), methods=["POST"], response_model=BatchPublic,
+                     summary="Hold a batch (封存): no shipping, receiving or use until released")
+router.add_api_route("/batches/{batch_id}/release", _change("release"), methods=["POST"],
+                     response_model=BatchPublic, summary="Release a held batch")
+router.add_api_route("/batches/{batch_id}/recall", _change("recall"), methods=["POST"],
+                     response_model=BatchPublic, summary="Recall a batch (召回)")

@@ -1,0 +1,44 @@
+"""Test results on batches (rapid tests at receipt, laboratory reports).
+
+The workflows (holds on a positive result, recalls, the audit workspace) come with
+their own issue; the table is here so tests attach to the chain from the start.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from trace.db import Quantity, UTCDateTime, utcnow
+
+
+class TestOutcome(StrEnum):
+    __test__ = False  # not a pytest class
+
+    passed = "pass"
+    warning = "warning"  # e.g. enzyme inhibition in the configurable 40–50 % band
+    failed = "fail"
+
+
+class TestResult(SQLModel, table=True):
+    __test__ = False
+    __tablename__ = "test_result"
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="batch.id", index=True)
+    school_id: int | None = Field(default=None, foreign_key="school.id", index=True)
+    kind: str = Field(max_length=40)  # pesticide_enzyme_inhibition, clenbuterol, lab_report…
+    method: str = Field(max_length=100)  # e.g. GB/T 5009.199-2003
+    value: Decimal | None = Field(default=None, sa_type=Quantity)
+    value_unit: str = Field(default="", max_length=20)
+    outcome: TestOutcome = Field(max_length=10)
+    laboratory: str = Field(default="", max_length=200)
+    report_number: str = Field(default="", max_length=64)
+    tested_at: datetime = Field(sa_type=UTCDateTime)
+    tested_by: int = Field(foreign_key="app_user.id")
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    corrects_id: int | None = Field(default=None, foreign_key="test_result.id")
+    event_id: str = Field(max_length=36)

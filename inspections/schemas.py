@@ -1,0 +1,32 @@
+"""Shapes for test results and batch holds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from inspections.models import TestOutcome
+
+
+class TestResultPublic(BaseModel):
+    __test__ = False
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    batch_id: int
+    school_id: int | None
+    kind: str
+    method: str
+    value: Decimal | None
+    value_unit: str
+    outcome: TestOutcome
+    laboratory: str
+    report_number: str
+    tested_at: datetime
+    tested_by: int
+    event_id: str
+
+
+class StatusChange(BaseModel):
+    reason: str = Field(min_length=2, max_length=500, examples=["农残快检阳性，复检中"])

@@ -1,0 +1,110 @@
+"""Routes for suppliers, licences, the catalogue and batches (thin: services hold the rules)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from suppliers import service
+from suppliers.models import Supplier
+from suppliers.schemas import (
+    BatchCreate, BatchPublic, CertificatePublic, LicenceCreate, LicencePublic, ProductCreate, ProductPublic,
+    SupplierCreate, SupplierPublic, SupplierStanding,
+)
+from trace.custody import Actor
+from trace.deps import ActorDep, AdminDep, SessionDep, WriteDep, require_roles
+from trace.errors import Forbidden
+from trace.models import Role
+from trace.queries import batch_for_reader
+
+router = APIRouter(tags=["suppliers 供应商"])
+
+SupplierWriter = Annotated[Actor, Depends(require_roles(Role.admin, Role.supplier))]
+
+
+def supplier_public(session, supplier: Supplier) -> SupplierPublic:
+    public = SupplierPublic.model_validate(supplier)
+    public.licences = [LicencePublic.model_validate(x) for x in service.licences_of(session, supplier.id)]
+    return public
+
+
+def product_public(session, product) -> ProductPublic:
+    public = ProductPublic.model_validate(product)
+    public.conversions = service.product_conversions(session, product.id)
+    return public
+
+
+def batch_public(session, batch) -> BatchPublic:
+    public = BatchPublic.model_validate(batch)
+    public.certificates = [CertificatePublic.model_validate(c) for c in service.certificates_of(session, batch.id)]
+    return public
+
+
+@router.get("/suppliers", response_model=list[SupplierPublic])
+def list_suppliers(session: SessionDep, actor: ActorDep):
+    """List suppliers with their licences and standing."""
+    return [supplier_public(session, s) for s in service.supplier_list(session)]
+
+
+@router.post("/suppliers", response_model=SupplierPublic, status_code=201)
+def create_supplier(body: SupplierCreate, ctx: WriteDep, _: AdminDep):
+    """Register a supplier (credit code checked per GB 32100) with its licences."""
+    return ctx.run(lambda: supplier_public(ctx.session, service.supplier_create(ctx.session, actor=ctx.actor, data=body)))
+
+
+@router.get("/suppliers/{supplier_id}", response_model=SupplierPublic)
+def get_supplier(supplier_id: int, session: SessionDep, actor: ActorDep):
+    """One supplier with licences and standing."""
+    return supplier_public(session, service.supplier_get(session, supplier_id))
+
+
+@router.post("/suppliers/{supplier_id}/licences", response_model=LicencePublic, status_code=201)
+def add_licence(supplier_id: int, body: LicenceCreate, ctx: WriteDep, _: AdminDep):
+    """Add a licence (SC/JY number format-checked) to a supplier."""
+    return ctx.run(lambda: LicencePublic.model_validate(
+        service.licence_add(ctx.session, actor=ctx.actor, supplier_id=supplier_id, data=body)))
+
+
+@router.post("/suppliers/{supplier_id}/standing", response_model=SupplierPublic, status_code=200)
+def set_standing(supplier_id: int, body: SupplierStanding, ctx: WriteDep, _: AdminDep):
+    """Suspend or reinstate a supplier, or mark it on the 严重违法失信名单."""
+    return ctx.run(lambda: supplier_public(ctx.session, service.supplier_set_standing(
+        ctx.session, actor=ctx.actor, supplier_id=supplier_id, data=body)), status_code=200)
+
+
+@router.get("/products", response_model=list[ProductPublic])
+def list_products(session: SessionDep, actor: ActorDep):
+    """The bulk-ingredient catalogue."""
+    return [product_public(session, p) for p in service.product_list(session)]
+
+
+@router.post("/products", response_model=ProductPublic, status_code=201)
+def create_product(body: ProductCreate, ctx: WriteDep, _: AdminDep):
+    """Add a product; without a GTIN the platform assigns one from its company prefix."""
+    return ctx.run(lambda: product_public(ctx.session, service.product_create(ctx.session, actor=ctx.actor, data=body)))
+
+
+@router.post("/batches", response_model=BatchPublic, status_code=201)
+def register_batch(body: BatchCreate, ctx: WriteDep, _: SupplierWriter):
+    """A supplier registers (commissions) a lot of one product."""
+    return ctx.run(lambda: batch_public(ctx.session, service.batch_register(ctx.session, actor=ctx.actor, data=body)))
+
+
+@router.get("/batches", response_model=list[BatchPublic])
+def list_batches(session: SessionDep, actor: ActorDep, supplier_id: int | None = None,
+                 limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0)] = 0):
+    """Batches of one supplier (a supplier sees only its own)."""
+    if actor.role == "supplier":
+        if supplier_id not in (None, actor.supplier_id):
+            raise Forbidden("not_your_supplier", "只能查看本供应商的批次", "You can only list your own batches")
+        supplier_id = actor.supplier_id
+    if supplier_id is None or actor.role == "canteen_staff":
+        raise Forbidden("supplier_filter_required", "请按供应商查询批次", "List batches per supplier (supplier_id)")
+    return [batch_public(session, b) for b in service.batches_of_supplier(session, supplier_id, limit=limit, offset=offset)]
+
+
+@router.get("/batches/{batch_id}", response_model=BatchPublic)
+def get_batch(batch_id: int, session: SessionDep, actor: ActorDep):
+    """One batch, if the caller may see it."""
+    return batch_public(session, batch_for_reader(session, actor, batch_id))

@@ -1,0 +1,106 @@
+"""Suppliers, their licences, and the bulk-ingredient catalogue."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from trace.db import Quantity, UTCDateTime, utcnow
+
+
+class SupplierStatus(StrEnum):
+    active = "active"
+    suspended = "suspended"
+
+
+class Supplier(SQLModel, table=True):
+    __tablename__ = "supplier"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    credit_code: str = Field(max_length=18, unique=True)
+    contact: str = Field(max_length=50)
+    phone: str = Field(max_length=30)
+    address: str = Field(default="", max_length=200)
+    status: SupplierStatus = Field(default=SupplierStatus.active, max_length=20)
+    # 严重违法失信名单: a listed supplier may not supply schools.
+    dishonest: bool = False
+    status_note: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class LicenceKind(StrEnum):
+    food_production = "food_production"  # 食品生产许可证 SC…
+    food_business = "food_business"  # 食品经营许可证 JY…
+
+
+class Licence(SQLModel, table=True):
+    __tablename__ = "licence"
+    __table_args__ = (UniqueConstraint("kind", "number", name="uq_licence_kind_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    supplier_id: int = Field(foreign_key="supplier.id", index=True)
+    kind: LicenceKind = Field(max_length=20)
+    number: str = Field(max_length=20)
+    issued_on: date
+    expires_on: date
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ProductCategory(StrEnum):
+    grain = "粮食"
+    oil = "食用油"
+    meat = "肉类"
+    poultry_egg = "禽蛋"
+    aquatic = "水产"
+    vegetable = "蔬菜"
+    fruit = "水果"
+    dairy = "乳制品"
+    soy = "豆制品"
+    seasoning = "调味品"
+
+
+class StorageCondition(StrEnum):
+    ambient = "ambient"
+    chilled = "chilled"
+    frozen = "frozen"
+
+
+STORAGE_ZH = {
+    StorageCondition.ambient: "常温",
+    StorageCondition.chilled: "冷藏",
+    StorageCondition.frozen: "冷冻",
+}
+
+
+class Product(SQLModel, table=True):
+    __tablename__ = "product"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True)
+    name: str = Field(max_length=100)
+    category: ProductCategory = Field(max_length=10)
+    unit: str = Field(max_length=10)
+    shelf_life_days: int
+    storage: StorageCondition = Field(max_length=10)
+    # The producer's GTIN-14 or one the platform assigned from its company prefix.
+    gtin: str = Field(max_length=14, unique=True)
+    gtin_assigned: bool = False
+    required_certificate: str | None = Field(default=None, max_length=40)
+    rapid_test: str | None = Field(default=None, max_length=40)
+
+
+class ProductUnit(SQLModel, table=True):
+    """A declared package unit and how many base units it holds (袋 = 25 kg)."""
+
+    __tablename__ = "product_unit"
+    __table_args__ = (UniqueConstraint("product_id", "unit", name="uq_product_unit"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    product_id: int = Field(foreign_key="product.id", index=True)
+    unit: str = Field(max_length=10)
+    factor: Decimal = Field(sa_type=Quantity)

@@ -1,0 +1,145 @@
+"""Request and response shapes for suppliers, licences, products and batches."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from suppliers.models import LicenceKind, ProductCategory, StorageCondition, SupplierStatus
+
+Positive = Field(gt=0, max_digits=15, decimal_places=3)
+
+
+class LicenceCreate(BaseModel):
+    kind: LicenceKind
+    number: str = Field(max_length=30, examples=["SC10137011400015"])
+    issued_on: date
+    expires_on: date
+
+
+class LicencePublic(LicenceCreate):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    supplier_id: int
+
+
+class SupplierCreate(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "name": "示例明水粮油有限公司", "credit_code": "91370114MA3C4D5E6X",
+        "contact": "王示例", "phone": "0531-83210001", "address": "济南市章丘区明水街道示例路 1 号",
+        "licences": [{"kind": "food_production", "number": "SC10137011400015",
+                      "issued_on": "2023-03-01", "expires_on": "2028-02-28"}],
+    }]})
+
+    name: str = Field(min_length=2, max_length=200)
+    credit_code: str = Field(description="统一社会信用代码 (GB 32100-2015), 18 characters")
+    contact: str = Field(min_length=1, max_length=50)
+    phone: str = Field(min_length=3, max_length=30)
+    address: str = Field(default="", max_length=200)
+    licences: list[LicenceCreate] = Field(default_factory=list)
+
+
+class SupplierPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    credit_code: str
+    contact: str
+    phone: str
+    address: str
+    status: SupplierStatus
+    dishonest: bool
+    status_note: str
+    licences: list[LicencePublic] = []
+
+
+class SupplierStanding(BaseModel):
+    """Admin change to a supplier's standing: suspension or the 严重违法失信名单 flag."""
+
+    status: SupplierStatus | None = None
+    dishonest: bool | None = None
+    note: str = Field(min_length=1, max_length=500, description="Why (kept in the custody log)")
+
+
+class ProductCreate(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "code": "P-RICE-01", "name": "东北大米（粳米）", "category": "粮食", "unit": "kg",
+        "shelf_life_days": 365, "storage": "ambient", "gtin": None, "conversions": {"袋": 25},
+    }]})
+
+    code: str = Field(min_length=1, max_length=40)
+    name: str = Field(min_length=1, max_length=100)
+    category: ProductCategory
+    unit: str = Field(min_length=1, max_length=10, description="Base unit, e.g. kg or L")
+    shelf_life_days: int = Field(gt=0, le=3650)
+    storage: StorageCondition
+    gtin: str | None = Field(default=None, description="GTIN-8/12/13/14; assigned by the platform if absent")
+    conversions: dict[str, Decimal] = Field(default_factory=dict, description="Package unit → base units")
+    required_certificate: str | None = None
+    rapid_test: str | None = None
+
+
+class ProductPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    code: str
+    name: str
+    category: ProductCategory
+    unit: str
+    shelf_life_days: int
+    storage: StorageCondition
+    gtin: str
+    gtin_assigned: bool
+    required_certificate: str | None
+    rapid_test: str | None
+    conversions: dict[str, Decimal] = {}
+
+
+class CertificateIn(BaseModel):
+    kind: str = Field(min_length=1, max_length=40, examples=["承诺达标合格证"])
+    number: str = Field(min_length=1, max_length=64)
+    issued_by: str | None = Field(default=None, max_length=200)
+    issued_on: date | None = None
+
+
+class CertificatePublic(CertificateIn):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+
+
+class BatchCreate(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "product_id": 1, "lot_code": "MS20250901A", "production_date": "2025-09-01",
+        "quantity": "500", "unit": "kg", "origin": "黑龙江省五常市",
+        "certificates": [{"kind": "检验报告", "number": "JC-2025-0901"}],
+    }]})
+
+    supplier_id: int | None = Field(default=None, description="Needed only when an admin registers for a supplier")
+    product_id: int
+    lot_code: str = Field(min_length=1, max_length=20, description="GS1 AI 10: up to 20 characters of set 82")
+    production_date: date
+    expiry_date: date | None = Field(default=None, description="Defaults to production date + shelf life")
+    quantity: Decimal = Positive
+    unit: str = Field(min_length=1, max_length=10)
+    origin: str = Field(min_length=1, max_length=200)
+    certificates: list[CertificateIn] = Field(default_factory=list)
+
+
+class BatchPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    supplier_id: int
+    product_id: int
+    gtin: str
+    lot_code: str
+    production_date: date
+    expiry_date: date
+    quantity: Decimal
+    unit: str
+    shipped_quantity: Decimal
+    origin: str
+    status: str
+    registered_at: datetime
+    certificates: list[CertificatePublic] = []

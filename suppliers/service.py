@@ -1,0 +1,276 @@
+"""Suppliers, licences, the catalogue and batch registration: every rule, no HTTP.
+
+Services flush and never commit; the request's write context commits once.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from suppliers.credit_code import validate_credit_code
+from suppliers.licence_numbers import parse_licence_number
+from suppliers.models import Licence, Product, ProductUnit, StorageCondition, Supplier, SupplierStatus
+from suppliers.schemas import BatchCreate, LicenceCreate, ProductCreate, SupplierCreate, SupplierStanding
+from trace.custody import Actor, record_event, stream_of
+from trace.db import quantity
+from trace.digital_link import assign_gtin, normalize_gtin, normalize_lot
+from trace.errors import Conflict, Forbidden, Invalid, NotFound
+from trace.models import Batch, BatchCertificate, BatchStatus
+from trace.settings import get_settings
+
+# --- suppliers and licences ------------------------------------------------------------------
+
+
+def supplier_get(session: Session, supplier_id: int) -> Supplier:
+    supplier = session.get(Supplier, supplier_id)
+    if supplier is None:
+        raise NotFound("supplier_not_found", f"供应商 {supplier_id} 不存在", f"Supplier {supplier_id} not found",
+                       supplier_id=supplier_id)
+    return supplier
+
+
+def supplier_list(session: Session) -> list[Supplier]:
+    return list(session.execute(select(Supplier).order_by(Supplier.id)).scalars())
+
+
+def licences_of(session: Session, supplier_id: int) -> list[Licence]:
+    statement = select(Licence).where(Licence.supplier_id == supplier_id).order_by(Licence.expires_on)
+    return list(session.execute(statement).scalars())
+
+
+def supplier_create(session: Session, *, actor: Actor, data: SupplierCreate) -> Supplier:
+    code = validate_credit_code(data.credit_code).code
+    if session.execute(select(Supplier.id).where(Supplier.credit_code == code)).first():
+        raise Conflict("supplier_exists", f"统一社会信用代码 {code} 的供应商已登记",
+                       f"A supplier with credit code {code} is already registered", credit_code=code)
+    supplier = Supplier.model_validate(data.model_dump(exclude={"licences"}), update={"credit_code": code})
+    session.add(supplier)
+    session.flush()
+    record_event(
+        session, stream=stream_of("supplier", supplier.id), biz_step="commissioning", action="ADD",
+        actor=actor, subject_type="supplier", subject_id=supplier.id, supplier_id=supplier.id,
+        payload={"name": supplier.name, "credit_code": code, "contact": supplier.contact,
+                 "phone": supplier.phone, "address": supplier.address},
+    )
+    for licence in data.licences:
+        licence_add(session, actor=actor, supplier_id=supplier.id, data=licence)
+    return supplier
+
+
+def licence_add(session: Session, *, actor: Actor, supplier_id: int, data: LicenceCreate) -> Licence:
+    supplier_get(session, supplier_id)
+    number = parse_licence_number(data.number, kind=data.kind.value).number
+    if data.expires_on <= data.issued_on:
+        raise Invalid("licence_dates_invalid", "许可证有效期截止日须晚于发证日期",
+                      "A licence must expire after it was issued")
+    if session.execute(select(Licence.id).where(Licence.kind == data.kind, Licence.number == number)).first():
+        raise Conflict("licence_exists", f"许可证 {number} 已登记", f"Licence {number} is already registered",
+                       number=number)
+    licence = Licence.model_validate(data.model_dump(), update={"supplier_id": supplier_id, "number": number})
+    session.add(licence)
+    session.flush()
+    record_event(
+        session, stream=stream_of("supplier", supplier_id), biz_step="commissioning", action="ADD",
+        actor=actor, subject_type="licence", subject_id=licence.id, supplier_id=supplier_id,
+        payload={"kind": data.kind.value, "number": number, "issued_on": data.issued_on,
+                 "expires_on": data.expires_on},
+    )
+    return licence
+
+
+def supplier_set_standing(session: Session, *, actor: Actor, supplier_id: int, data: SupplierStanding) -> Supplier:
+    supplier = supplier_get(session, supplier_id)
+    if data.status is not None:
+        supplier.status = data.status
+    if data.dishonest is not None:
+        supplier.dishonest = data.dishonest
+    supplier.status_note = data.note
+    session.add(supplier)
+    record_event(
+        session, stream=stream_of("supplier", supplier_id), biz_step="inspecting", action="OBSERVE",
+        actor=actor, subject_type="supplier", subject_id=supplier_id, supplier_id=supplier_id,
+        disposition="active" if supplier.status == SupplierStatus.active and not supplier.dishonest else "unavailable",
+        payload={"status": supplier.status.value, "dishonest": supplier.dishonest, "note": data.note},
+    )
+    session.flush()
+    return supplier
+
+
+def supplier_assert_may_supply(session: Session, supplier: Supplier, on: date) -> None:
+    """A supplier may supply schools only while active, off the dishonest list, and licensed."""
+    if supplier.dishonest:
+        raise Conflict("supplier_dishonest", f"供应商“{supplier.name}”已列入严重违法失信名单，不得供货",
+                       f"Supplier {supplier.name} is on the list of seriously dishonest violators",
+                       supplier_id=supplier.id)
+    if supplier.status != SupplierStatus.active:
+        raise Conflict("supplier_suspended", f"供应商“{supplier.name}”已被暂停供货",
+                       f"Supplier {supplier.name} is suspended", supplier_id=supplier.id)
+    licences = licences_of(session, supplier.id)
+    if not any(lic.issued_on <= on <= lic.expires_on for lic in licences):
+        raise Conflict("supplier_licence_expired",
+                       f"供应商“{supplier.name}”在 {on:%Y年%-m月%-d日} 没有有效的食品生产或经营许可证",
+                       f"Supplier {supplier.name} holds no valid food licence on {on.isoformat()}",
+                       supplier_id=supplier.id, on=on.isoformat(),
+                       licences=[{"number": lic.number, "expires_on": lic.expires_on.isoformat()} for lic in licences])
+
+
+# --- catalogue and units ---------------------------------------------------------------------
+
+
+def product_get(session: Session, product_id: int) -> Product:
+    product = session.get(Product, product_id)
+    if product is None:
+        raise NotFound("product_not_found", f"产品 {product_id} 不存在", f"Product {product_id} not found",
+                       product_id=product_id)
+    return product
+
+
+def product_list(session: Session) -> list[Product]:
+    return list(session.execute(select(Product).order_by(Product.id)).scalars())
+
+
+def product_conversions(session: Session, product_id: int) -> dict[str, Decimal]:
+    rows = session.execute(select(ProductUnit).where(ProductUnit.product_id == product_id)).scalars()
+    return {row.unit: row.factor for row in rows}
+
+
+def product_create(session: Session, *, actor: Actor, data: ProductCreate) -> Product:
+    if session.execute(select(Product.id).where(Product.code == data.code)).first():
+        raise Conflict("product_exists", f"产品编码 {data.code} 已存在", f"Product code {data.code} exists")
+    if data.gtin:
+        gtin, assigned = normalize_gtin(data.gtin), False
+    else:
+        # Item references count up per platform-assigned product, so GTINs never repeat.
+        taken = session.execute(select(func.count()).where(Product.gtin_assigned)).scalar_one()
+        gtin, assigned = assign_gtin(get_settings().gs1_company_prefix, taken + 1), True
+    if session.execute(select(Product.id).where(Product.gtin == gtin)).first():
+        raise Conflict("gtin_taken", f"GTIN {gtin} 已属于另一个产品", f"GTIN {gtin} belongs to another product")
+    for unit, factor in data.conversions.items():
+        if unit == data.unit or factor <= 0:
+            raise Invalid("conversion_invalid", f"包装单位“{unit}”的换算系数无效",
+                          f"Conversion for unit {unit!r} is invalid", unit=unit)
+    product = Product.model_validate(data.model_dump(exclude={"conversions", "gtin"}),
+                                     update={"gtin": gtin, "gtin_assigned": assigned})
+    session.add(product)
+    session.flush()
+    for unit, factor in data.conversions.items():
+        session.add(ProductUnit(product_id=product.id, unit=unit, factor=quantity(factor)))
+    record_event(
+        session, stream=stream_of("product", product.id), biz_step="commissioning", action="ADD",
+        actor=actor, subject_type="product", subject_id=product.id,
+        payload={**data.model_dump(mode="json"), "gtin": gtin, "gtin_assigned": assigned},
+    )
+    session.flush()
+    return product
+
+
+def to_base_unit(session: Session, product: Product, amount: Decimal, unit: str) -> Decimal:
+    """Express an amount in the product's base unit, or refuse an undeclared unit."""
+    if unit == product.unit:
+        return quantity(amount)
+    factor = product_conversions(session, product.id).get(unit)
+    if factor is None:
+        raise Invalid(
+            "unit_mismatch",
+            f"“{product.name}”的计量单位是 {product.unit}，没有声明“{unit}”的换算",
+            f"{product.name} is counted in {product.unit}; no conversion from {unit!r} is declared",
+            unit=unit, base_unit=product.unit,
+            declared_units=sorted(product_conversions(session, product.id)),
+        )
+    return quantity(amount * factor)
+
+
+# --- batches ---------------------------------------------------------------------------------
+
+
+def batch_get(session: Session, batch_id: int) -> Batch:
+    batch = session.get(Batch, batch_id)
+    if batch is None:
+        raise NotFound("batch_not_found", f"批次 {batch_id} 不存在", f"Batch {batch_id} not found",
+                       batch_id=batch_id)
+    return batch
+
+
+def batch_by_digital_link(session: Session, gtin14: str, lot: str) -> Batch | None:
+    statement = select(Batch).where(Batch.gtin == gtin14, Batch.lot_code == lot)
+    return session.execute(statement).scalar_one_or_none()
+
+
+def certificates_of(session: Session, batch_id: int) -> list[BatchCertificate]:
+    statement = select(BatchCertificate).where(BatchCertificate.batch_id == batch_id).order_by(BatchCertificate.id)
+    return list(session.execute(statement).scalars())
+
+
+def batch_assert_movable(batch: Batch, on: date, *, doing_zh: str, doing_en: str) -> None:
+    """A batch on hold, recalled or past its expiry may not be shipped, received or used."""
+    if batch.status == BatchStatus.on_hold:
+        raise Conflict("batch_on_hold", f"批次 {batch.lot_code} 已被封存暂停使用，不能{doing_zh}",
+                       f"Batch {batch.lot_code} is on hold and cannot be {doing_en}", batch_id=batch.id)
+    if batch.status == BatchStatus.recalled:
+        raise Conflict("batch_recalled", f"批次 {batch.lot_code} 已被召回，不能{doing_zh}",
+                       f"Batch {batch.lot_code} is recalled and cannot be {doing_en}", batch_id=batch.id)
+    if on > batch.expiry_date:
+        raise Conflict("batch_expired",
+                       f"批次 {batch.lot_code} 已于 {batch.expiry_date:%Y年%-m月%-d日} 过期，不能{doing_zh}",
+                       f"Batch {batch.lot_code} expired on {batch.expiry_date.isoformat()} and cannot be {doing_en}",
+                       batch_id=batch.id, expiry_date=batch.expiry_date.isoformat(), on=on.isoformat())
+
+
+def batch_register(session: Session, *, actor: Actor, data: BatchCreate) -> Batch:
+    """A supplier commissions a lot: checks the supplier, the product, dates and papers."""
+    supplier_id = actor.supplier_id if actor.role == "supplier" else data.supplier_id
+    if actor.role == "supplier" and data.supplier_id not in (None, actor.supplier_id):
+        raise Forbidden("not_your_supplier", "只能为本供应商登记批次", "You can only register your own batches")
+    if supplier_id is None:
+        raise Invalid("supplier_required", "请指定供应商", "supplier_id is required")
+    supplier = supplier_get(session, supplier_id)
+    product = product_get(session, data.product_id)
+    lot = normalize_lot(data.lot_code)
+    expiry = data.expiry_date or data.production_date + timedelta(days=product.shelf_life_days)
+    if expiry < data.production_date:
+        raise Invalid("dates_out_of_order", "保质期截止日早于生产日期", "Expiry date is before production date")
+    supplier_assert_may_supply(session, supplier, data.production_date)
+    if product.required_certificate and not any(c.kind == product.required_certificate for c in data.certificates):
+        raise Invalid("certificate_missing",
+                      f"{product.category.value}类产品“{product.name}”须随附{product.required_certificate}",
+                      f"{product.name} must come with a {product.required_certificate}",
+                      required=product.required_certificate)
+    if batch_by_digital_link(session, product.gtin, lot):
+        raise Conflict("lot_code_taken", f"产品“{product.name}”的批号 {lot} 已登记",
+                       f"Lot {lot} of {product.name} is already registered", lot_code=lot)
+    amount = to_base_unit(session, product, data.quantity, data.unit)
+    batch = Batch.model_validate(dict(
+        supplier_id=supplier.id, product_id=product.id, gtin=product.gtin, lot_code=lot,
+        production_date=data.production_date, expiry_date=expiry, quantity=amount, unit=product.unit,
+        origin=data.origin, registered_by=actor.user_id,
+    ))
+    session.add(batch)
+    session.flush()
+    for certificate in data.certificates:
+        session.add(BatchCertificate.model_validate(certificate.model_dump(), update={"batch_id": batch.id}))
+    record_event(
+        session, stream=stream_of("batch", batch.id), biz_step="commissioning", action="ADD",
+        disposition="active", actor=actor, subject_type="batch", subject_id=batch.id,
+        batch_id=batch.id, supplier_id=supplier.id,
+        payload={"product_id": product.id, "product": product.name, "gtin": product.gtin, "lot_code": lot,
+                 "production_date": data.production_date, "expiry_date": expiry, "quantity": amount,
+                 "unit": product.unit, "declared_quantity": data.quantity, "declared_unit": data.unit,
+                 "origin": data.origin,
+                 "certificates": [c.model_dump(mode="json") for c in data.certificates]},
+    )
+    session.flush()
+    return batch
+
+
+def batches_of_supplier(session: Session, supplier_id: int, *, limit: int = 100, offset: int = 0) -> list[Batch]:
+    statement = (select(Batch).where(Batch.supplier_id == supplier_id)
+                 .order_by(Batch.id.desc()).limit(limit).offset(offset))
+    return list(session.execute(statement).scalars())
+
+
+def storage_requires_temperature(product: Product) -> bool:
+    return product.storage in (StorageCondition.chilled, StorageCondition.frozen)

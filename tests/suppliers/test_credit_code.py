@@ -1,0 +1,207 @@
+"""统一社会信用代码 rules, as in docs/domain.md §1."""
+
+from __future__ import annotations
+
+import pytest
+
+from suppliers.credit_code import (
+    CHARSET,
+    credit_code_check_character,
+    make_credit_code,
+    normalize_credit_code,
+    organisation_code_check_character,
+    validate_credit_code,
+)
+from trace.errors import Invalid
+
+# domain.md §1.3: real codes verified by both checks (test data only).
+REAL_CODES = [
+    "914403001922038216",
+    "91520000214434146R",
+    "91110000600037341L",
+    "91110000710926094P",
+    "91310115MA1K3BTP2B",
+    "121200004013590816",
+]
+
+# domain.md §1.3: codes from public mock data whose 18th character is wrong.
+KNOWN_BAD_CODES = [
+    "91110108717809965C",
+    "9133010057462616XH",
+    "91110000800088421P",
+    "914403001870826678",
+]
+
+
+def reason_of(value: str) -> str:
+    with pytest.raises(Invalid) as caught:
+        validate_credit_code(value)
+    assert caught.value.code == "invalid_credit_code"
+    assert caught.value.status == 422
+    reason: str = caught.value.details["reason"]
+    return reason
+
+
+@pytest.mark.parametrize("code", REAL_CODES)
+def test_verified_real_codes_pass_both_checks(code: str) -> None:
+    check = validate_credit_code(code)
+    assert check.code == code
+    assert check.inner_ok
+
+
+@pytest.mark.parametrize("code", KNOWN_BAD_CODES)
+def test_known_bad_mock_codes_are_refused(code: str) -> None:
+    assert reason_of(code) == "check_character"
+
+
+@pytest.mark.parametrize("code", REAL_CODES)
+def test_every_single_character_substitution_is_caught(code: str) -> None:
+    for position, original in enumerate(code):
+        for replacement in CHARSET:
+            if replacement == original:
+                continue
+            altered = code[:position] + replacement + code[position + 1 :]
+            with pytest.raises(Invalid):
+                validate_credit_code(altered)
+
+
+@pytest.mark.parametrize("code", REAL_CODES)
+def test_every_adjacent_transposition_is_caught(code: str) -> None:
+    for position in range(17):
+        if code[position] == code[position + 1]:
+            continue
+        swapped = code[:position] + code[position + 1] + code[position] + code[position + 2 :]
+        with pytest.raises(Invalid):
+            validate_credit_code(swapped)
+
+
+def test_check_character_is_zero_when_the_weighted_sum_divides_by_31() -> None:
+    first17 = "91110000600037341"
+    assert credit_code_check_character(first17) == "L"
+    # Shift the 17th character (weight 28) until the sum is a multiple of 31.
+    zero_sum = next(
+        first17[:16] + c
+        for c in CHARSET
+        if sum(CHARSET.index(x) * pow(3, i, 31) for i, x in enumerate(first17[:16] + c)) % 31 == 0
+    )
+    assert credit_code_check_character(zero_sum) == "0"
+
+
+def test_full_width_input_is_normalized() -> None:
+    assert normalize_credit_code("９１４４０３００１９２２０３８２１６") == "914403001922038216"
+
+
+def test_spaces_hyphens_and_lower_case_are_normalized() -> None:
+    assert normalize_credit_code(" 91310115-ma1k3btp2b\u3000") == "91310115MA1K3BTP2B"
+
+
+def test_full_width_code_with_separators_validates_to_its_normalized_form() -> None:
+    check = validate_credit_code("９１３１０１１５－ｍａ１ｋ ３ｂｔｐ２ｂ")
+    assert check.code == "91310115MA1K3BTP2B"
+
+
+def test_wrong_length_is_refused() -> None:
+    assert reason_of("91110000600037341") == "length"
+    assert reason_of("91110000600037341LL") == "length"
+
+
+@pytest.mark.parametrize("letter", ["I", "O", "S", "V", "Z"])
+def test_letters_outside_the_31_character_set_are_refused(letter: str) -> None:
+    assert reason_of("91310115MA1K3BTP2" + letter) == "charset"
+
+
+def test_circled_digits_are_not_read_as_digits() -> None:
+    assert reason_of("①1110000600037341L") == "charset"
+
+
+def test_non_digit_region_is_refused() -> None:
+    first17 = "9137A114000001011"
+    assert reason_of(first17 + credit_code_check_character(first17)) == "region"
+
+
+def test_farmer_cooperative_93_codes_are_accepted() -> None:
+    check = validate_credit_code(make_credit_code("93", "370114", "00000201"))
+    assert check.category_zh == "农民专业合作社"
+
+
+@pytest.mark.parametrize(
+    ("category", "expected"),
+    [
+        ("N1", "组级集体经济组织"),
+        ("N3", "乡镇级集体经济组织"),
+        ("A1", "军队事业单位"),
+        ("Y1", "其他"),
+    ],
+)
+def test_letter_department_codes_are_accepted(category: str, expected: str) -> None:
+    check = validate_credit_code(make_credit_code(category, "370114", "00000301"))
+    assert check.category_zh == expected
+
+
+def test_individual_business_and_public_institution_are_described() -> None:
+    assert validate_credit_code(make_credit_code("92", "370114", "00000401")).category_zh == (
+        "个体工商户"
+    )
+    check = validate_credit_code("121200004013590816")
+    assert (check.department_zh, check.category_zh) == ("机构编制", "事业单位")
+
+
+def test_unlisted_category_is_accepted_without_a_description() -> None:
+    check = validate_credit_code(make_credit_code("61", "370114", "00000501"))
+    assert check.department_zh == "旅游"
+    assert check.category_zh is None
+
+
+def test_region_and_organisation_code_are_reported() -> None:
+    check = validate_credit_code("91310115MA1K3BTP2B")
+    assert check.region == "310115"
+    assert check.organisation_code == "MA1K3BTP2"
+    assert check.category_code == "91"
+
+
+@pytest.mark.parametrize("region", ["370114", "370181"])
+def test_both_zhangqiu_region_codes_count_as_zhangqiu(region: str) -> None:
+    assert validate_credit_code(make_credit_code("91", region, "00000601")).in_zhangqiu
+
+
+def test_other_jinan_district_is_not_zhangqiu() -> None:
+    assert not validate_credit_code(make_credit_code("91", "370112", "00000601")).in_zhangqiu
+
+
+def test_inner_check_failure_only_warns() -> None:
+    body = "00000701"
+    good_inner = organisation_code_check_character(body)
+    wrong_inner = next(c for c in "0123456789X" if c != good_inner)
+    code = make_credit_code("91370114" + body + wrong_inner)
+    check = validate_credit_code(code)
+    assert check.code == code
+    assert not check.inner_ok
+
+
+def test_inner_check_maps_ten_to_x_and_eleven_to_zero() -> None:
+    # Σ weights × values ≡ 1 (mod 11) gives 10 → X; ≡ 0 gives 11 → 0.
+    assert organisation_code_check_character("00000006") == "X"
+    assert organisation_code_check_character("00000000") == "0"
+
+
+def test_make_credit_code_appends_the_check_character() -> None:
+    assert make_credit_code("91110000600037341") == "91110000600037341L"
+
+
+def test_make_credit_code_from_parts_passes_both_checks() -> None:
+    code = make_credit_code("91", "370114", "MA000001")
+    check = validate_credit_code(code)
+    assert check.inner_ok
+    assert code[:16] == "91370114MA000001"
+
+
+def test_make_credit_code_refuses_a_non_digit_region() -> None:
+    with pytest.raises(Invalid):
+        make_credit_code("91", "37011A", "00000001")
+
+
+def test_check_character_needs_17_characters_from_the_set() -> None:
+    with pytest.raises(Invalid):
+        credit_code_check_character("9111000060003734")
+    with pytest.raises(Invalid):
+        credit_code_check_character("9111000060003734I")

@@ -1,0 +1,124 @@
+"""verify_log against direct tampering with the database, as an insider with SQL access would."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import delete, select, text, update
+
+from tests.factories import make_world
+from trace.checkpoints import checkpoint_create, checkpoint_document, load_or_create_signing_key, public_key_pem, verify_log
+from trace.models import ChainHead, Checkpoint, CustodyEvent
+
+
+def _world_with_history(session):
+    world = make_world(session)
+    shipment = world.ship(session, "400")
+    world.receive(session, shipment, "400")
+    session.commit()
+    return world
+
+
+def _batch_events(session, world):
+    return session.execute(
+        select(CustodyEvent).where(CustodyEvent.stream == f"batch:{world.batch.id}").order_by(CustodyEvent.seq)
+    ).scalars().all()
+
+
+def test_an_untouched_log_verifies(session):
+    _world_with_history(session)
+    checkpoint_create(session)
+    session.commit()
+    report = verify_log(session)
+    assert report.ok, report.as_dict()
+    assert report.events_checked > 5
+    assert report.checkpoints_checked == 1
+
+
+def test_editing_one_event_row_is_caught_and_named(session):
+    world = _world_with_history(session)
+    shipped = _batch_events(session, world)[1]
+    session.execute(text("UPDATE custody_event SET payload = :p WHERE id = :id"),
+                    {"p": shipped.payload.replace("400", "40"), "id": shipped.id})
+    session.commit()
+    report = verify_log(session)
+    assert not report.ok
+    assert report.problems[0].as_dict() | {"detail": None} == {
+        "stream": f"batch:{world.batch.id}", "kind": "edited", "seq": 2, "event_row_id": shipped.id, "detail": None}
+
+
+def test_deleting_one_event_row_is_caught_and_named(session):
+    world = _world_with_history(session)
+    shipped = _batch_events(session, world)[1]
+    session.execute(delete(CustodyEvent).where(CustodyEvent.id == shipped.id))
+    session.commit()
+    problem = verify_log(session).problems[0]
+    assert (problem.kind, problem.stream, problem.seq) == ("deleted", f"batch:{world.batch.id}", 2)
+
+
+def test_deleting_the_newest_events_is_caught_by_the_chain_head(session):
+    world = _world_with_history(session)
+    newest = _batch_events(session, world)[-1]
+    session.execute(delete(CustodyEvent).where(CustodyEvent.id == newest.id))
+    session.commit()
+    problem = verify_log(session).problems[0]
+    assert (problem.kind, problem.seq) == ("truncated", newest.seq)
+
+
+def test_cutting_the_tail_and_rewinding_the_head_is_caught_by_the_signed_checkpoint(session):
+    world = _world_with_history(session)
+    checkpoint_create(session)
+    session.commit()
+    events = _batch_events(session, world)
+    newest, previous = events[-1], events[-2]
+    session.execute(delete(CustodyEvent).where(CustodyEvent.id == newest.id))
+    session.execute(update(ChainHead).where(ChainHead.stream == newest.stream)
+                    .values(seq=previous.seq, hash=previous.hash))
+    session.commit()
+    problem = verify_log(session).problems[0]
+    assert (problem.kind, problem.stream, problem.seq) == ("truncated", newest.stream, newest.seq)
+    assert "checkpoint" in problem.detail
+
+
+def test_deleting_checkpoints_too_is_caught_by_the_checkpoint_an_inspector_kept(session):
+    world = _world_with_history(session)
+    key = load_or_create_signing_key()
+    held = checkpoint_document(checkpoint_create(session, key=key), public_key_pem(key))
+    session.commit()
+    events = _batch_events(session, world)
+    session.execute(delete(CustodyEvent).where(CustodyEvent.id == events[-1].id))
+    session.execute(update(ChainHead).where(ChainHead.stream == events[-1].stream)
+                    .values(seq=events[-2].seq, hash=events[-2].hash))
+    session.execute(delete(Checkpoint))
+    session.execute(text("DELETE FROM checkpointed_head"))
+    session.commit()
+    assert verify_log(session).ok is True  # nothing inside the platform remembers…
+    report = verify_log(session, held_checkpoint=json.loads(json.dumps(held)))
+    assert not report.ok  # …but the inspector's copy does
+    assert report.problems[0].stream == "checkpoint"
+
+
+def test_a_forged_checkpoint_signature_is_refused(session):
+    _world_with_history(session)
+    checkpoint = checkpoint_create(session)
+    session.commit()
+    body = json.loads(checkpoint.body)
+    body["root"] = "0" * 64
+    session.execute(update(Checkpoint).where(Checkpoint.id == checkpoint.id)
+                    .values(body=json.dumps(body, separators=(",", ":"), sort_keys=True)))
+    session.commit()
+    problem = verify_log(session).problems[0]
+    assert (problem.stream, problem.kind) == ("checkpoint", "edited")
+
+
+def test_checkpoints_list_only_the_chains_that_changed(session):
+    world = _world_with_history(session)
+    first = json.loads(checkpoint_create(session).body)
+    world.ship(session, "100")
+    session.commit()
+    second = json.loads(checkpoint_create(session).body)
+    session.commit()
+    assert f"batch:{world.batch.id}" in first["changed"]
+    assert list(second["changed"]) == [f"batch:{world.batch.id}"]
+    assert second["stream_count"] == first["stream_count"]
+    assert verify_log(session).ok

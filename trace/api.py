@@ -1,0 +1,114 @@
+"""Routes of the custody core: who am I, accounts and tokens, events, chain
+verification, checkpoints, and trace queries in both directions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import PlainTextResponse
+from sqlalchemy import select
+
+from trace import accounts, checkpoints, queries
+from trace.custody import Actor, events_in_stream
+from trace.deps import ActorDep, AdminDep, SessionDep, WriteDep, require_roles
+from trace.errors import Forbidden, NotFound
+from trace.models import CustodyEvent, Role, User
+from trace.schemas import (
+    BackwardTrace, CheckpointPublic, EventPublic, ForwardTrace, HeldCheckpoint, Me, TokenCreate, TokenIssued,
+    UserCreate, UserPublic, VerificationPublic,
+)
+
+router = APIRouter(tags=["custody 追溯核心"])
+
+Supervisor = Annotated[Actor, Depends(require_roles(Role.admin, Role.inspector))]
+
+
+@router.get("/me", response_model=Me)
+def me(actor: ActorDep):
+    """The authenticated account and what it is bound to."""
+    return Me(user_id=actor.user_id, role=actor.role, supplier_id=actor.supplier_id, school_id=actor.school_id,
+              name=actor.name)
+
+
+@router.post("/users", response_model=UserPublic, status_code=201)
+def create_user(body: UserCreate, ctx: WriteDep, _: AdminDep):
+    """Create an account bound to a supplier or a school as its role requires."""
+    return ctx.run(lambda: UserPublic.model_validate(accounts.user_create(ctx.session, actor=ctx.actor, **body.model_dump())))
+
+
+@router.post("/users/{user_id}/tokens", response_model=TokenIssued, status_code=201)
+def issue_token(user_id: int, body: TokenCreate, ctx: WriteDep, _: AdminDep):
+    """Issue an API token for a user; the token is shown only in this response."""
+    def write():
+        user = ctx.session.get(User, user_id)
+        if user is None:
+            raise NotFound("user_not_found", f"用户 {user_id} 不存在", f"User {user_id} not found")
+        return TokenIssued(token=accounts.token_create(ctx.session, user=user, name=body.name),
+                           user=UserPublic.model_validate(user))
+    return ctx.run(write)
+
+
+@router.get("/events", response_model=list[EventPublic])
+def list_events(session: SessionDep, _: Supervisor, stream: str | None = None,
+                after_id: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 200):
+    """Custody events, oldest first: one chain (``stream=batch:42``) or all, paged by ``after_id``."""
+    if stream:
+        return [e for e in events_in_stream(session, stream) if e.id > after_id][:limit]
+    statement = select(CustodyEvent).where(CustodyEvent.id > after_id).order_by(CustodyEvent.id).limit(limit)
+    return list(session.execute(statement).scalars())
+
+
+@router.get("/batches/{batch_id}/trace/backward", response_model=BackwardTrace)
+def batch_backward(batch_id: int, session: SessionDep, actor: ActorDep):
+    """Backward trace: supplier and licences, order, certificates, shipments, receipts, tests, events."""
+    return queries.trace_backward(session, actor, batch_id)
+
+
+@router.get("/receipts/{receipt_id}/trace/backward", response_model=BackwardTrace)
+def receipt_backward(receipt_id: int, session: SessionDep, actor: ActorDep):
+    """Backward trace starting from a receipt at a canteen."""
+    return queries.trace_backward_from_receipt(session, actor, receipt_id)
+
+
+@router.get("/batches/{batch_id}/trace/forward", response_model=ForwardTrace)
+def batch_forward(batch_id: int, session: SessionDep, actor: ActorDep):
+    """Forward trace (the recall list): every canteen that received the batch, used and on hand."""
+    return queries.trace_forward(session, actor, batch_id)
+
+
+@router.get("/chains/verify", response_model=VerificationPublic)
+def verify_chains(session: SessionDep, _: Supervisor):
+    """Recompute every hash chain and check it against chain heads and signed checkpoints."""
+    return checkpoints.verify_log(session).as_dict()
+
+
+@router.post("/chains/verify", response_model=VerificationPublic, status_code=200)
+def verify_against_held(body: HeldCheckpoint, session: SessionDep, _: Supervisor):
+    """Verify, also against a checkpoint document the inspector kept from earlier."""
+    return checkpoints.verify_log(session, held_checkpoint=body.model_dump()).as_dict()
+
+
+@router.post("/checkpoints", response_model=CheckpointPublic, status_code=201)
+def create_checkpoint(ctx: WriteDep, _: Supervisor):
+    """Sign the current head of every chain now (the scheduler also does this periodically)."""
+    key = checkpoints.load_or_create_signing_key()
+    return ctx.run(lambda: checkpoints.checkpoint_document(
+        checkpoints.checkpoint_create(ctx.session, key=key), checkpoints.public_key_pem(key)))
+
+
+@router.get("/checkpoints/latest", response_model=CheckpointPublic)
+def latest_checkpoint(session: SessionDep, _: ActorDep):
+    """The newest signed checkpoint, to keep outside the platform."""
+    checkpoint = checkpoints.checkpoint_latest(session)
+    if checkpoint is None:
+        raise NotFound("no_checkpoint", "尚无检查点", "No checkpoint has been made yet")
+    return checkpoints.checkpoint_document(checkpoint, checkpoints.public_key_pem(checkpoints.load_or_create_signing_key()))
+
+
+@router.get("/checkpoints/public-key", response_class=PlainTextResponse)
+def checkpoint_public_key():
+    """The Ed25519 public key (PEM) that verifies checkpoint signatures."""
+    return checkpoints.public_key_pem(checkpoints.load_or_create_signing_key())
+
+

@@ -1,0 +1,102 @@
+"""The composition root: builds the ASGI app from every domain's routers.
+
+``uvicorn trace.app:app`` (from the project root) serves it; configuration comes
+from the environment (see ``trace.settings``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from trace.guard import ensure_project_trace
+
+ensure_project_trace()
+
+from canteens.api import router as canteens_router  # noqa: E402
+from inspections.api import router as inspections_router  # noqa: E402
+from suppliers.api import router as suppliers_router  # noqa: E402
+from trace import registry  # noqa: E402,F401
+from trace.api import router as trace_router  # noqa: E402
+from trace.db import make_engine  # noqa: E402
+from trace.errors import DomainError  # noqa: E402
+from trace.settings import get_settings  # noqa: E402
+
+log = logging.getLogger("trace")
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """
+章丘区中小学、幼儿园食堂大宗食材安全管理追溯平台 — the chain of custody for bulk ingredients
+from supplier to school canteen: batches, orders, shipments, receipts, use in the kitchen and tests,
+kept as hash-chained, signed custody events.
+
+Authenticate with `Authorization: Bearer <token>` (create tokens with `python -m trace token create`).
+Every POST accepts an `Idempotency-Key` header: a retry with the same key returns the first result.
+Errors are JSON: `{"error": {"code": "...", "message": {"zh-CN": "...", "en": "..."}, "details": {...}}}`.
+"""
+
+ERROR_RESPONSES = {
+    401: {"description": "Not authenticated / 未认证"},
+    403: {"description": "Not allowed for this role or party / 无权限"},
+    404: {"description": "Not found / 不存在"},
+    409: {"description": "Breaks a custody rule in the current state / 违反追溯规则"},
+    422: {"description": "Invalid input / 输入无效"},
+}
+
+
+def _error(status: int, code: str, zh: str, en: str, **details) -> JSONResponse:
+    return JSONResponse(DomainError(code, zh, en, status=status, **details).as_body(), status_code=status)
+
+
+def create_app(engine: Engine | None = None) -> FastAPI:
+    settings = get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if engine is None:
+            app.state.engine.dispose()
+
+    app = FastAPI(
+        title="章丘区校园食堂大宗食材追溯平台 API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+    )
+    app.state.engine = engine or make_engine(settings.database_url)
+
+    @app.exception_handler(DomainError)
+    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse(exc.as_body(), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        return _error(422, "invalid_request", "请求内容无效，请检查标出的字段", "The request is invalid; see the fields listed",
+                      fields=problems)
+
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(_: Request, exc: IntegrityError) -> JSONResponse:
+        log.warning("integrity conflict: %s", exc.orig)
+        return _error(409, "conflict", "与已有记录冲突，请刷新后重试", "Conflicts with an existing record; reload and retry")
+
+    @app.exception_handler(OperationalError)
+    async def busy_database(_: Request, exc: OperationalError) -> JSONResponse:
+        log.error("database unavailable: %s", exc.orig)
+        return _error(503, "database_busy", "数据库繁忙，请稍后重试", "The database is busy; retry shortly")
+
+    for router in (trace_router, suppliers_router, canteens_router, inspections_router):
+        app.include_router(router, prefix=API_PREFIX)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,200 @@
+"""The admin CLI: database, demo data, accounts and tokens, chain verification,
+checkpoints and exports. ``python -m trace --help`` lists the commands."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import func, select
+
+from trace import accounts, checkpoints, migrate, registry
+from trace.db import make_engine, unit_of_work
+from trace.models import Batch, CustodyEvent, Role, User
+from trace.settings import get_settings
+
+app = typer.Typer(help="章丘区校园食堂大宗食材追溯平台 — admin CLI", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema (Alembic)")
+user_app = typer.Typer(help="Accounts")
+token_app = typer.Typer(help="API tokens")
+export_app = typer.Typer(help="Exports")
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+app.add_typer(export_app, name="export")
+console = Console()
+
+
+def _engine():
+    return make_engine(get_settings().database_url)
+
+
+def _has_batches() -> bool:
+    with unit_of_work(_engine()) as session:
+        return session.execute(select(func.count()).select_from(Batch)).scalar_one() > 0
+
+
+def _fail(message: str) -> None:
+    console.print(f"[red]{message}[/red]")
+    raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    migrate.upgrade(get_settings().database_url, revision)
+    console.print(f"database at {revision}: {get_settings().database_url}")
+
+
+@db_app.command("reset")
+def db_reset(yes: Annotated[bool, typer.Option("--yes", help="Really drop every table")] = False) -> None:
+    """Drop every table and migrate again (demo and development only)."""
+    if not yes:
+        _fail("refusing to drop data without --yes / 未加 --yes，不删除数据")
+    engine = _engine()
+    registry.metadata.drop_all(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    migrate.upgrade(get_settings().database_url)
+    console.print("database reset")
+
+
+@app.command()
+def seed(
+    days: Annotated[int, typer.Option(help="School days of activity to generate (190 = one school year)")] = 20,
+    start: Annotated[Optional[str], typer.Option(help="First school day, YYYY-MM-DD")] = None,
+    random_seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same data")] = 2025,
+    reset: Annotated[bool, typer.Option(help="Drop all data first")] = False,
+) -> None:
+    """Load the demo data: 32 schools, 12 suppliers, 60 products and N school days of activity."""
+    from seeds.loader import seed_demo
+
+    if reset:
+        db_reset(yes=True)
+    else:
+        migrate.upgrade(get_settings().database_url)
+    engine = _engine()
+    with Progress(TextColumn("[bold]生成示例数据 seeding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console) as progress:
+        task = progress.add_task("days", total=days)
+        summary = seed_demo(engine, days=days, start=date.fromisoformat(start) if start else None, seed=random_seed,
+                            progress=lambda done, total: progress.update(task, completed=done, total=total))
+    console.print(summary)
+
+
+@user_app.command("create")
+def user_create(
+    username: str,
+    role: Role,
+    name: Annotated[str, typer.Option(help="Display name")] = "",
+    supplier_id: Optional[int] = None,
+    school_id: Optional[int] = None,
+) -> None:
+    """Create an account (suppliers need --supplier-id, canteen staff --school-id)."""
+    engine = _engine()
+    with unit_of_work(engine) as session:
+        user = accounts.user_create(session, actor=accounts.system_actor(), username=username,
+                                    display_name=name or username, role=role, supplier_id=supplier_id,
+                                    school_id=school_id)
+        console.print(f"created user {user.id} {user.username} ({user.role.value})")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List accounts."""
+    engine = _engine()
+    with unit_of_work(engine) as session:
+        table = Table("id", "username", "name", "role", "supplier", "school")
+        for user in session.execute(select(User).order_by(User.id)).scalars():
+            table.add_row(str(user.id), user.username, user.display_name, user.role.value,
+                          str(user.supplier_id or ""), str(user.school_id or ""))
+        console.print(table)
+
+
+@token_app.command("create")
+def token_create(username: str, name: Annotated[str, typer.Option(help="What the token is for")] = "cli") -> None:
+    """Issue an API token for USERNAME and print it (shown only once)."""
+    engine = _engine()
+    with unit_of_work(engine) as session:
+        user = accounts.user_by_username(session, username)
+        token = accounts.token_create(session, user=user, name=name)
+    typer.echo(token)
+
+
+@app.command()
+def verify(
+    checkpoint: Annotated[Optional[Path], typer.Option(help="A checkpoint JSON kept outside the platform")] = None,
+) -> None:
+    """Recompute every hash chain; name the first edited, deleted, reordered or cut-off event."""
+    engine = _engine()
+    held = json.loads(checkpoint.read_text()) if checkpoint else None
+    with unit_of_work(engine) as session:
+        report = checkpoints.verify_log(session, held_checkpoint=held)
+    console.print(f"chains {report.chains_checked}, events {report.events_checked}, "
+                  f"checkpoints {report.checkpoints_checked}")
+    if report.ok:
+        console.print("[green]OK: every chain verifies / 所有链校验通过[/green]")
+        return
+    for problem in report.problems:
+        console.print(f"[red]{problem.kind}[/red] {problem.stream} seq {problem.seq} "
+                      f"(row {problem.event_row_id}): {problem.detail}")
+    raise typer.Exit(2)
+
+
+@app.command("checkpoint")
+def checkpoint_cmd(out: Annotated[Optional[Path], typer.Option(help="Also write the signed document here")] = None) -> None:
+    """Sign the current head of every chain."""
+    engine = _engine()
+    key = checkpoints.load_or_create_signing_key()
+    with unit_of_work(engine) as session:
+        document = checkpoints.checkpoint_document(checkpoints.checkpoint_create(session, key=key),
+                                                   checkpoints.public_key_pem(key))
+    if out:
+        out.write_text(json.dumps(document, ensure_ascii=False, indent=2))
+    console.print(f"checkpoint {document['body']['number']} over {document['body']['stream_count']} chains")
+
+
+@export_app.command("events")
+def export_events(out: Path, stream: Optional[str] = None) -> None:
+    """Write custody events as JSON Lines (one event per line, with hashes)."""
+    from trace.schemas import EventPublic
+
+    engine = _engine()
+    with unit_of_work(engine) as session, out.open("w", encoding="utf-8") as handle:
+        statement = select(CustodyEvent).order_by(CustodyEvent.id)
+        if stream:
+            statement = statement.where(CustodyEvent.stream == stream)
+        total = session.execute(select(func.count()).select_from(statement.subquery())).scalar_one()
+        with Progress(console=console) as progress:
+            task = progress.add_task("events", total=total)
+            for event in session.execute(statement.execution_options(yield_per=2000)).scalars():
+                handle.write(EventPublic.model_validate(event).model_dump_json() + "\n")
+                progress.advance(task)
+    console.print(f"wrote {total} events to {out}")
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    demo_days: Annotated[int, typer.Option(help="Seed this many school days if the database is empty (0: none)")] = 20,
+) -> None:
+    """Migrate, load demo data into an empty database, and serve the app."""
+    import uvicorn
+
+    migrate.upgrade(get_settings().database_url)
+    if demo_days and not _has_batches():
+        seed(days=demo_days, start=None, random_seed=2025, reset=False)
+    console.print(f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run("trace.app:app", host=host, port=port)
+
+
+def main() -> None:
+    app()
+

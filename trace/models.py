@@ -1,0 +1,187 @@
+"""Tables of the custody core: batches, the event log with its hash chains and
+checkpoints, accounts, and idempotency records.
+
+Other domains' tables are referred to by foreign-key string only (style rule 2).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from trace.db import Quantity, UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    admin = "admin"
+    supplier = "supplier"
+    canteen_staff = "canteen_staff"
+    inspector = "inspector"
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    display_name: str = Field(max_length=100)
+    role: Role = Field(max_length=20)
+    supplier_id: int | None = Field(default=None, foreign_key="supplier.id", index=True)
+    school_id: int | None = Field(default=None, foreign_key="school.id", index=True)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    name: str = Field(max_length=100)
+    # Only the SHA-256 of a token is kept: a leaked table cannot be replayed.
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class BatchStatus(StrEnum):
+    active = "active"
+    on_hold = "on_hold"
+    recalled = "recalled"
+
+
+class Batch(SQLModel, table=True):
+    """A lot of one product from one supplier: the unit of traceability."""
+
+    __tablename__ = "batch"
+    __table_args__ = (
+        # A GS1 Digital Link (GTIN + lot) must identify exactly one batch.
+        UniqueConstraint("gtin", "lot_code", name="uq_batch_gtin_lot"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    supplier_id: int = Field(foreign_key="supplier.id", index=True)
+    product_id: int = Field(foreign_key="product.id", index=True)
+    gtin: str = Field(max_length=14)
+    lot_code: str = Field(max_length=20)
+    production_date: date
+    expiry_date: date
+    quantity: Decimal = Field(sa_type=Quantity)
+    unit: str = Field(max_length=10)
+    # Running total of what left the supplier; kept in step with shipments in the
+    # same transaction so the conservation rule is one conditional UPDATE.
+    shipped_quantity: Decimal = Field(default=Decimal("0"), sa_type=Quantity)
+    origin: str = Field(max_length=200)
+    status: BatchStatus = Field(default=BatchStatus.active, max_length=20)
+    registered_by: int = Field(foreign_key="app_user.id")
+    registered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class BatchCertificate(SQLModel, table=True):
+    """Papers that travel with a batch (承诺达标合格证, 动物检疫合格证明, test reports…)."""
+
+    __tablename__ = "batch_certificate"
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="batch.id", index=True)
+    kind: str = Field(max_length=40)
+    number: str = Field(max_length=64)
+    issued_by: str | None = Field(default=None, max_length=200)
+    issued_on: date | None = None
+
+
+class CustodyEvent(SQLModel, table=True):
+    """One append-only, hash-chained fact about custody.
+
+    Each aggregate (a batch, a supplier, a school, an order…) has its own chain
+    (``stream``), so writers for different batches never queue on one head.
+    """
+
+    __tablename__ = "custody_event"
+    __table_args__ = (
+        UniqueConstraint("stream", "seq", name="uq_custody_event_stream_seq"),
+        Index("ix_custody_event_batch", "batch_id", "id"),
+        Index("ix_custody_event_school", "school_id", "id"),
+        Index("ix_custody_event_supplier", "supplier_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(max_length=36, unique=True)
+    stream: str = Field(max_length=64)
+    seq: int
+    biz_step: str = Field(max_length=40)
+    action: str = Field(max_length=10)
+    disposition: str | None = Field(default=None, max_length=40)
+    occurred_at: datetime = Field(sa_type=UTCDateTime)
+    tz_offset: str = Field(max_length=6)
+    recorded_at: datetime = Field(sa_type=UTCDateTime)
+    actor_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    actor_role: str = Field(max_length=20)
+    school_id: int | None = Field(default=None, foreign_key="school.id")
+    supplier_id: int | None = Field(default=None, foreign_key="supplier.id")
+    batch_id: int | None = Field(default=None, foreign_key="batch.id")
+    subject_type: str = Field(max_length=40)
+    subject_id: str = Field(max_length=64)
+    corrects_event_id: str | None = Field(default=None, max_length=36)
+    # Stored as the exact canonical JSON text that was hashed.
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class ChainHead(SQLModel, table=True):
+    """The newest (seq, hash) of each chain, kept outside the event table so that
+    deleting the newest events of a chain does not go unnoticed."""
+
+    __tablename__ = "chain_head"
+
+    stream: str = Field(primary_key=True, max_length=64)
+    seq: int
+    hash: str = Field(max_length=64)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Checkpoint(SQLModel, table=True):
+    """A signed statement of every chain head at one moment (like a CT signed tree head)."""
+
+    __tablename__ = "checkpoint"
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: int = Field(unique=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    # The signed body (canonical JSON): number, time, previous checkpoint hash,
+    # stream count, root over all heads, and the heads that changed.
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    body_hash: str = Field(max_length=64)
+    signature: str = Field(max_length=200)
+    key_id: str = Field(max_length=64)
+
+
+class CheckpointedHead(SQLModel, table=True):
+    """Every chain head as of the latest checkpoint (the checkpoint job is its only writer)."""
+
+    __tablename__ = "checkpointed_head"
+
+    stream: str = Field(primary_key=True, max_length=64)
+    seq: int
+    hash: str = Field(max_length=64)
+    checkpoint_number: int
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """The first response to a POST carrying an ``Idempotency-Key``, replayed on retries."""
+
+    __tablename__ = "idempotency_record"
+    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_idempotency_user_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id")
+    key: str = Field(max_length=200)
+    fingerprint: str = Field(max_length=64)
+    status_code: int
+    response_body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,124 @@
+"""Trace queries: backward to the source and forward to every canteen (the recall list).
+
+A read model over every domain, so — with ``trace.app`` — one of the two modules
+that may import all of them. Each query walks indexed foreign keys from one batch,
+so its cost follows the size of the answer, not of the database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from canteens.models import KitchenUse, OrderLine, OrderRevision, PurchaseOrder, Receipt, School, Shipment, Stock
+from inspections import service as inspection_service
+from suppliers import service as supplier_service
+from trace.custody import Actor, events_for_batch
+from trace.errors import Forbidden
+from trace.models import Batch
+
+
+def batch_visible_to(session: Session, actor: Actor, batch: Batch) -> bool:
+    """Inspectors and admins see every batch; a supplier its own; a canteen what it was sent."""
+    if actor.role in ("admin", "inspector"):
+        return True
+    if actor.role == "supplier":
+        return batch.supplier_id == actor.supplier_id
+    if actor.role == "canteen_staff":
+        statement = select(Shipment.id).where(Shipment.batch_id == batch.id, Shipment.school_id == actor.school_id)
+        return session.execute(statement.limit(1)).first() is not None
+    return False
+
+
+def batch_for_reader(session: Session, actor: Actor, batch_id: int) -> Batch:
+    batch = supplier_service.batch_get(session, batch_id)
+    if not batch_visible_to(session, actor, batch):
+        raise Forbidden("batch_not_visible", "无权查看该批次", "You may not see this batch", batch_id=batch_id)
+    return batch
+
+
+def _order_of_line(session: Session, line_id: int) -> dict[str, Any]:
+    line = session.get(OrderLine, line_id)
+    revision = session.get(OrderRevision, line.revision_id)
+    order = session.get(PurchaseOrder, revision.order_id)
+    return {"order_number": order.order_number, "revision": revision.revision,
+            "current_revision": order.current_revision, "delivery_date": revision.delivery_date,
+            "line_number": line.line_number, "ordered_quantity": line.ordered_quantity,
+            "ordered_unit": line.ordered_unit, "unit_price_fen": line.unit_price_fen}
+
+
+def trace_backward(session: Session, actor: Actor, batch_id: int) -> dict[str, Any]:
+    """From a batch to its supplier (with licences), product, certificates, orders,
+    shipments, receipts, tests and custody events."""
+    batch = batch_for_reader(session, actor, batch_id)
+    supplier = supplier_service.supplier_get(session, batch.supplier_id)
+    product = supplier_service.product_get(session, batch.product_id)
+    shipments = session.execute(select(Shipment).where(Shipment.batch_id == batch.id).order_by(Shipment.id)).scalars().all()
+    if actor.role == "canteen_staff":
+        shipments = [s for s in shipments if s.school_id == actor.school_id]
+    shipment_ids = [s.id for s in shipments]
+    receipts = session.execute(
+        select(Receipt).where(Receipt.shipment_id.in_(shipment_ids)).order_by(Receipt.id)
+    ).scalars().all() if shipment_ids else []
+    events = events_for_batch(session, batch.id)
+    if actor.role == "canteen_staff":
+        events = [e for e in events if e.school_id in (None, actor.school_id)]
+    return {
+        "batch": batch,
+        "product": product,
+        "supplier": supplier,
+        "licences": supplier_service.licences_of(session, supplier.id),
+        "certificates": supplier_service.certificates_of(session, batch.id),
+        "shipments": [{"shipment": s, "order": _order_of_line(session, s.order_line_id)} for s in shipments],
+        "receipts": receipts,
+        "tests": inspection_service.tests_of_batch(session, batch.id),
+        "events": events,
+    }
+
+
+def trace_backward_from_receipt(session: Session, actor: Actor, receipt_id: int) -> dict[str, Any]:
+    from canteens.service import receipt_get
+
+    receipt = receipt_get(session, receipt_id)
+    if actor.role == "canteen_staff" and receipt.school_id != actor.school_id:
+        raise Forbidden("not_your_school", "只能查看本校的验收记录", "You can only see your school's receipts")
+    return {"receipt": receipt, **trace_backward(session, actor, receipt.batch_id)}
+
+
+def trace_forward(session: Session, actor: Actor, batch_id: int) -> dict[str, Any]:
+    """From a batch to every canteen that received it: shipped, accepted, used, on hand."""
+    batch = batch_for_reader(session, actor, batch_id)
+    if actor.role == "canteen_staff":
+        raise Forbidden("forward_trace_not_allowed", "食堂人员不能查看其他学校的去向",
+                        "Canteen staff cannot see where else a batch went")
+    rows = session.execute(
+        select(Shipment.school_id, Shipment.quantity, Shipment.accounted_quantity).where(Shipment.batch_id == batch.id)
+    ).all()
+    per_school: dict[int, dict[str, Any]] = {}
+    for school_id, shipped, accounted in rows:
+        entry = per_school.setdefault(school_id, {"shipped": 0, "accounted": 0})
+        entry["shipped"] += shipped
+        entry["accounted"] += accounted
+    stocks = {s.school_id: s for s in session.execute(select(Stock).where(Stock.batch_id == batch.id)).scalars()}
+    schools = {s.id: s for s in session.execute(
+        select(School).where(School.id.in_(list(per_school)))).scalars()} if per_school else {}
+    last_use = dict(session.execute(
+        select(KitchenUse.school_id, KitchenUse.use_date).where(KitchenUse.batch_id == batch.id)
+        .order_by(KitchenUse.use_date)
+    ).all())
+    destinations = []
+    for school_id, totals in sorted(per_school.items()):
+        stock = stocks.get(school_id)
+        school = schools[school_id]
+        destinations.append({
+            "school_id": school_id, "school_code": school.code, "school_name": school.name, "town": school.town,
+            "shipped_quantity": totals["shipped"],
+            "in_transit_quantity": totals["shipped"] - totals["accounted"],
+            "received_quantity": stock.received_quantity if stock else 0,
+            "used_quantity": stock.used_quantity if stock else 0,
+            "on_hand_quantity": stock.on_hand if stock else 0,
+            "last_used_on": last_use.get(school_id),
+        })
+    return {"batch": batch, "unit": batch.unit, "destinations": destinations}

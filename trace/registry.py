@@ -1,0 +1,13 @@
+"""Imports every domain's tables so ``SQLModel.metadata`` is complete.
+
+Used by Alembic, the app and the tests; the one place that knows all table modules.
+"""
+
+from sqlmodel import SQLModel
+
+import canteens.models  # noqa: F401
+import inspections.models  # noqa: F401
+import suppliers.models  # noqa: F401
+import trace.models  # noqa: F401
+
+metadata = SQLModel.metadata

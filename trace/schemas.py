@@ -1,0 +1,151 @@
+"""Shapes of the custody core's API: accounts, events, verification, trace answers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from canteens.schemas import ReceiptPublic, ShipmentPublic
+from inspections.schemas import TestResultPublic
+from suppliers.schemas import BatchPublic, CertificatePublic, LicencePublic, ProductPublic, SupplierPublic
+from trace.models import Role
+
+
+class UserCreate(BaseModel):
+    username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
+    display_name: str = Field(min_length=1, max_length=100)
+    role: Role
+    supplier_id: int | None = None
+    school_id: int | None = None
+
+
+class UserPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    supplier_id: int | None
+    school_id: int | None
+    active: bool
+
+
+class TokenCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=100, examples=["扫码枪 1 号"])
+
+
+class TokenIssued(BaseModel):
+    token: str = Field(description="Shown once; only its hash is stored")
+    user: UserPublic
+
+
+class Me(BaseModel):
+    user_id: int | None
+    role: str
+    supplier_id: int | None
+    school_id: int | None
+    name: str
+
+
+class EventPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    event_id: str
+    stream: str
+    seq: int
+    biz_step: str
+    action: str
+    disposition: str | None
+    occurred_at: datetime
+    tz_offset: str
+    recorded_at: datetime
+    actor_user_id: int | None
+    actor_role: str
+    school_id: int | None
+    supplier_id: int | None
+    batch_id: int | None
+    subject_type: str
+    subject_id: str
+    corrects_event_id: str | None
+    payload: Any
+    prev_hash: str
+    hash: str
+
+    @field_validator("payload", mode="before")
+    @classmethod
+    def _parse_payload(cls, value: Any) -> Any:
+        import json
+
+        return json.loads(value) if isinstance(value, str) else value
+
+
+class ChainProblemPublic(BaseModel):
+    stream: str
+    kind: str
+    seq: int
+    event_row_id: int | None
+    detail: str
+
+
+class VerificationPublic(BaseModel):
+    ok: bool
+    chains_checked: int
+    events_checked: int
+    checkpoints_checked: int
+    problems: list[ChainProblemPublic]
+    first_problem: ChainProblemPublic | None
+
+
+class CheckpointPublic(BaseModel):
+    body: dict[str, Any]
+    body_text: str
+    signature: str
+    key_id: str
+    public_key_pem: str
+
+
+class HeldCheckpoint(BaseModel):
+    """A checkpoint document an inspector kept, to verify against."""
+
+    body_text: str
+    signature: str
+
+
+class ShipmentWithOrder(BaseModel):
+    shipment: ShipmentPublic
+    order: dict[str, Any]
+
+
+class BackwardTrace(BaseModel):
+    batch: BatchPublic
+    product: ProductPublic
+    supplier: SupplierPublic
+    licences: list[LicencePublic]
+    certificates: list[CertificatePublic]
+    shipments: list[ShipmentWithOrder]
+    receipts: list[ReceiptPublic]
+    tests: list[TestResultPublic]
+    events: list[EventPublic]
+    receipt: ReceiptPublic | None = None
+
+
+class Destination(BaseModel):
+    school_id: int
+    school_code: str
+    school_name: str
+    town: str
+    shipped_quantity: Decimal
+    in_transit_quantity: Decimal
+    received_quantity: Decimal
+    used_quantity: Decimal
+    on_hand_quantity: Decimal
+    last_used_on: date | None
+
+
+class ForwardTrace(BaseModel):
+    batch: BatchPublic
+    unit: str
+    destinations: list[Destination]

@@ -1,0 +1,57 @@
+"""One ``Settings`` object, read from the environment (and an optional ``.env``).
+
+Regulatory numbers the domain reference marks as unverified (U) are settings with
+their documented defaults, never constants in the rules.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_prefix="TRACE_", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{PROJECT_ROOT / 'var' / 'trace.db'}",
+        validation_alias="DATABASE_URL",
+        description="SQLAlchemy URL. sqlite:///path (embedded default) or postgresql://…",
+    )
+    timezone: str = Field(default="Asia/Shanghai", description="Local time zone for dates people read")
+    data_dir: Path = Field(default=PROJECT_ROOT / "var", description="Keys and generated files")
+    checkpoint_key_path: Path | None = Field(
+        default=None, description="Ed25519 private key (PEM) that signs checkpoints; default var/checkpoint-ed25519.pem"
+    )
+    checkpoint_interval_minutes: int = Field(default=10, ge=1)
+
+    # GS1 Digital Link and labels (issue 3)
+    resolver_base_url: str = Field(default="http://127.0.0.1:8000", description="Scheme+host of the QR resolver")
+    gs1_company_prefix: str = Field(default="6970000", description="Company prefix for GTINs the platform assigns")
+    cjk_font: Path | None = Field(default=None, description="Path to a CJK font (e.g. NotoSansCJK-Regular.ttc)")
+
+    # Cold chain at receipt (domain.md §6: all U — configurable defaults)
+    chilled_max_celsius: float = 8.0
+    chilled_tolerance_celsius: float = 3.0
+    frozen_max_celsius: float = -12.0
+    frozen_receipt_max_celsius: float = -9.0
+
+    # Records retention (domain.md §3.1, §8.4)
+    retention_after_expiry_days: int = 183
+    retention_without_expiry_days: int = 730
+
+    licence_warning_days: tuple[int, ...] = (90, 30, 7)
+
+    @property
+    def checkpoint_key(self) -> Path:
+        return self.checkpoint_key_path or self.data_dir / "checkpoint-ed25519.pem"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
