@@ -13,10 +13,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from trace.guard import ensure_project_trace
+from trace.guard import PROJECT_ROOT, ensure_project_trace
 
 ensure_project_trace()
 
@@ -25,6 +26,7 @@ from inspections.api import router as inspections_router  # noqa: E402
 from suppliers.api import router as suppliers_router  # noqa: E402
 from trace import registry  # noqa: E402,F401
 from trace.api import router as trace_router  # noqa: E402
+from trace.resolver import router as resolver_router  # noqa: E402
 from trace.db import make_engine  # noqa: E402
 from trace.errors import DomainError  # noqa: E402
 from trace.settings import get_settings  # noqa: E402
@@ -96,6 +98,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
 
     for router in (trace_router, suppliers_router, canteens_router, inspections_router):
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(resolver_router)
+    app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     return app
 
 

@@ -1,0 +1,213 @@
+"""The GS1 Digital Link resolver behind every batch QR, and the public batch page.
+
+``/01/{GTIN-14}/10/{lot}``: a browser is redirected (307) to the default link, the
+public batch page in the language it asks for; ``Accept: application/linkset+json``
+or ``?linkType=all`` gets an RFC 9264 linkset; ``?linkType=gs1:…`` goes to that one
+link. Read-side like ``trace.queries``, so it may look up other domains' records.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from inspections import service as inspection_service
+from suppliers import service as supplier_service
+from suppliers.models import STORAGE_ZH
+from trace.clock import local_date
+from trace.deps import SessionDep
+from trace.digital_link import build_digital_link, parse_digital_link
+from trace.errors import DomainError
+from trace.i18n import negotiate_locale, render, translations
+from trace.models import Batch
+from trace.settings import get_settings
+
+router = APIRouter(tags=["resolver GS1 数字链接"])
+
+GS1_VOC = "https://gs1.org/voc/"
+LINKSET_TYPE = "application/linkset+json"
+DEFAULT_LINK_TYPE = "pip"
+TEST_NAMES = {"zh-CN": {"pesticide_enzyme_inhibition": "农药残留快检（酶抑制法）", "clenbuterol": "瘦肉精快检",
+                        "lab_report": "实验室检验"},
+              "en": {"pesticide_enzyme_inhibition": "Pesticide residue rapid test (enzyme inhibition)",
+                     "clenbuterol": "Clenbuterol rapid test", "lab_report": "Laboratory test"}}
+OUTCOME_NAMES = {"zh-CN": {"pass": "合格", "warning": "预警", "fail": "不合格"},
+                 "en": {"pass": "Pass", "warning": "Warning", "fail": "Fail"}}
+STORAGE_EN = {"ambient": "Ambient", "chilled": "Chilled", "frozen": "Frozen"}
+
+
+def batch_uri(batch: Batch) -> str:
+    return build_digital_link(get_settings().resolver_base_url, batch.gtin, batch.lot_code)
+
+
+def _absolute(path: str) -> str:
+    return get_settings().resolver_base_url.rstrip("/") + path
+
+
+def batch_links(batch: Batch) -> dict[str, list[dict[str, Any]]]:
+    """Every link a batch has, by GS1 link type (without the vocabulary prefix)."""
+    page = f"/public/batches/{batch.id}"
+    return {
+        "pip": [
+            {"href": _absolute(f"{page}?lang=zh-CN"), "title": "批次追溯信息", "hreflang": ["zh-CN"], "type": "text/html"},
+            {"href": _absolute(f"{page}?lang=en"), "title": "Batch traceability record", "hreflang": ["en"],
+             "type": "text/html"},
+        ],
+        "traceability": [{"href": _absolute(f"{page}/traceability.json"), "title": "追溯数据 Traceability data",
+                          "type": "application/json"}],
+        "certificationInfo": [{"href": _absolute(f"{page}/certificates.json"), "title": "随货证明 Certificates",
+                               "type": "application/json"}],
+    }
+
+
+def linkset(batch: Batch) -> dict[str, Any]:
+    links = batch_links(batch)
+    entry: dict[str, Any] = {"anchor": batch_uri(batch)}
+    for link_type, targets in links.items():
+        entry[GS1_VOC + link_type] = targets
+    entry[GS1_VOC + "defaultLink"] = [links[DEFAULT_LINK_TYPE][0]]
+    return {"linkset": [entry]}
+
+
+def _wants_linkset(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    if "text/html" in accept:
+        return False
+    return LINKSET_TYPE in accept or "application/json" in accept
+
+
+def _link_type_name(value: str) -> str:
+    for prefix in ("gs1:", GS1_VOC):
+        if value.startswith(prefix):
+            return value[len(prefix):]
+    return value
+
+
+def _pick(targets: list[dict[str, Any]], locale: str) -> dict[str, Any]:
+    for target in targets:
+        if locale in target.get("hreflang", []):
+            return target
+    return targets[0]
+
+
+def _error_page(request: Request, status: int, error: DomainError) -> Response:
+    if _wants_linkset(request):
+        return JSONResponse(error.as_body(), status_code=status)
+    locale = negotiate_locale(request.headers.get("accept-language"), request.query_params.get("lang"))
+    _ = translations(locale).gettext
+    heading = _("Batch not found") if status == 404 else _("This is not a valid batch code")
+    message = error.zh if locale == "zh-CN" else error.en
+    return HTMLResponse(render("resolver_error.html", locale, heading=heading, message=message), status_code=status)
+
+
+@router.get("/01/{rest:path}", include_in_schema=True, summary="Resolve a batch's GS1 Digital Link")
+def resolve(request: Request, session: SessionDep, rest: str) -> Response:
+    """307 to the page (browsers), an RFC 9264 linkset (JSON clients, ``?linkType=all``), or one link."""
+    raw_path = request.scope.get("raw_path", b"").decode("latin-1") or request.url.path
+    try:
+        key = parse_digital_link(raw_path + ("?" + request.url.query if request.url.query else ""))
+    except DomainError as error:
+        return _error_page(request, 400, error)
+    batch = supplier_service.batch_by_digital_link(session, key.gtin14, key.lot)
+    if batch is None:
+        return _error_page(request, 404, DomainError(
+            "batch_not_found", f"没有找到批号为 {key.lot} 的批次（GTIN {key.gtin14}）",
+            f"No batch with lot {key.lot} (GTIN {key.gtin14})"))
+    link_type = _link_type_name(request.query_params.get("linkType", ""))
+    if link_type == "all" or (not link_type and _wants_linkset(request)):
+        return JSONResponse(linkset(batch), media_type=LINKSET_TYPE)
+    links = batch_links(batch)
+    locale = negotiate_locale(request.headers.get("accept-language"), request.query_params.get("lang"))
+    target = _pick(links.get(link_type) or links[DEFAULT_LINK_TYPE], locale)
+    return RedirectResponse(target["href"], status_code=307, headers={
+        "Link": f'<{batch_uri(batch)}?linkType=all>; rel="linkset"; type="{LINKSET_TYPE}"',
+        "Vary": "Accept, Accept-Language",
+    })
+
+
+@router.get("/.well-known/gs1resolver", summary="GS1 resolver description")
+def resolver_description() -> dict[str, Any]:
+    """What this resolver resolves and which link types it offers."""
+    return {
+        "name": "章丘区校园食堂大宗食材追溯平台 GS1 Digital Link resolver",
+        "resolverRoot": get_settings().resolver_base_url.rstrip("/"),
+        "supportedPrimaryKeys": ["01"],
+        "supportedQualifiers": {"01": ["10"]},
+        "linkTypeDefaultCanBeLinkset": False,
+        "supportedLinkType": [{"namespace": GS1_VOC, "prefix": "gs1:", "profile": GS1_VOC + t}
+                              for t in ("pip", "traceability", "certificationInfo", "defaultLink")],
+        "supportedContextValuesEnumerated": [],
+        "validDataAttributes": ["11", "17"],
+        "languages": ["zh-CN", "en"],
+    }
+
+
+# --- the public batch page and its data ------------------------------------------------------
+
+
+def _public_batch(session, batch_id: int) -> Batch:
+    batch = session.get(Batch, batch_id)
+    if batch is None:
+        raise DomainError("batch_not_found", f"批次 {batch_id} 不存在", f"Batch {batch_id} not found", status=404)
+    return batch
+
+
+@router.get("/public/batches/{batch_id}", response_class=HTMLResponse, summary="Public batch page")
+def public_batch_page(request: Request, batch_id: int, session: SessionDep) -> Response:
+    """The page a parent or canteen worker sees after scanning a batch QR."""
+    batch = session.get(Batch, batch_id)
+    if batch is None:
+        return _error_page(request, 404, DomainError("batch_not_found", "没有找到该批次", "Batch not found"))
+    locale = negotiate_locale(request.headers.get("accept-language"), request.query_params.get("lang"))
+    product = supplier_service.product_get(session, batch.product_id)
+    tests = inspection_service.tests_of_batch(session, batch.id)
+    html = render(
+        "public_batch.html", locale, batch=batch, product=product,
+        supplier=supplier_service.supplier_get(session, batch.supplier_id),
+        licences=supplier_service.licences_of(session, batch.supplier_id),
+        certificates=supplier_service.certificates_of(session, batch.id),
+        tests=[{"kind": t.kind, "outcome": t.outcome, "tested_on": local_date(t.tested_at)} for t in tests],
+        test_names=TEST_NAMES[locale], outcome_names=OUTCOME_NAMES[locale],
+        storage=STORAGE_ZH[product.storage] if locale == "zh-CN" else STORAGE_EN[product.storage.value],
+        traceability_href=f"/public/batches/{batch.id}/traceability.json",
+    )
+    return HTMLResponse(html, headers={"Content-Language": locale, "Vary": "Accept-Language"})
+
+
+@router.get("/public/batches/{batch_id}/traceability.json", summary="Public traceability data of a batch")
+def public_traceability(batch_id: int, session: SessionDep) -> dict[str, Any]:
+    """What the public may know of a batch: product, supplier, dates, certificates, tests, custody steps."""
+    batch = _public_batch(session, batch_id)
+    product = supplier_service.product_get(session, batch.product_id)
+    supplier = supplier_service.supplier_get(session, batch.supplier_id)
+    from trace.custody import events_for_batch
+
+    return {
+        "digital_link": batch_uri(batch),
+        "gtin": batch.gtin, "lot": batch.lot_code, "status": batch.status.value,
+        "product": {"name": product.name, "category": product.category.value, "storage": product.storage.value},
+        "supplier": {"name": supplier.name, "credit_code": supplier.credit_code},
+        "production_date": batch.production_date.isoformat(), "expiry_date": batch.expiry_date.isoformat(),
+        "origin": batch.origin,
+        "certificates": [{"kind": c.kind, "number": c.number} for c in supplier_service.certificates_of(session, batch.id)],
+        "tests": [{"kind": t.kind, "method": t.method, "outcome": t.outcome.value,
+                   "tested_at": t.tested_at.isoformat()} for t in inspection_service.tests_of_batch(session, batch.id)],
+        "custody": [{"biz_step": e.biz_step, "disposition": e.disposition, "occurred_at": e.occurred_at.isoformat(),
+                     "tz_offset": e.tz_offset, "hash": e.hash} for e in events_for_batch(session, batch.id)],
+    }
+
+
+@router.get("/public/batches/{batch_id}/certificates.json", summary="Certificates that travel with a batch")
+def public_certificates(batch_id: int, session: SessionDep) -> dict[str, Any]:
+    """随货证明: 承诺达标合格证, 动物检疫合格证明, test reports, and the supplier's licences."""
+    batch = _public_batch(session, batch_id)
+    return {
+        "digital_link": batch_uri(batch),
+        "certificates": [{"kind": c.kind, "number": c.number, "issued_by": c.issued_by,
+                          "issued_on": c.issued_on.isoformat() if c.issued_on else None}
+                         for c in supplier_service.certificates_of(session, batch.id)],
+        "supplier_licences": [{"kind": x.kind.value, "number": x.number, "expires_on": x.expires_on.isoformat()}
+                              for x in supplier_service.licences_of(session, batch.supplier_id)],
+    }
