@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
 
 from canteens import service
 from canteens.schemas import (
     CanteenPublic, OrderCreate, OrderLinePublic, OrderPublic, OrderRevise, OrderRevisionPublic, ReceiptCreate,
     ReceiptPublic, SchoolCreate, SchoolPublic, ShipmentCreate, ShipmentPublic, StockPublic, UseCreate, UsePublic,
 )
+from suppliers import labels
+from suppliers import service as supplier_service
 from trace.custody import Actor
+from trace.labels import render_label_sheet_pdf
 from trace.deps import ActorDep, AdminDep, SessionDep, WriteDep, require_roles
 from trace.errors import Forbidden
 from trace.models import Role
@@ -97,6 +101,22 @@ def get_shipment(shipment_id: int, session: SessionDep, actor: ActorDep):
             actor.role == "supplier" and shipment.supplier_id != actor.supplier_id):
         raise Forbidden("shipment_not_visible", "无权查看该发货单", "You may not see this shipment")
     return ShipmentPublic.model_validate(shipment)
+
+
+@router.get("/shipments/{shipment_id}/labels.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}}})
+def shipment_labels(shipment_id: int, session: SessionDep, actor: Shipper,
+                    copies: Annotated[int, Query(ge=1, le=200, description="Labels to print (one per package)")] = 1,
+                    size: Annotated[Literal["40x30", "60x40"], Query()] = "60x40"):
+    """A4 sheet of labels for one shipment, showing the quantity shipped."""
+    shipment = service.shipment_get(session, shipment_id)
+    if actor.role == "supplier" and shipment.supplier_id != actor.supplier_id:
+        raise Forbidden("shipment_not_visible", "无权查看该发货单", "You may not see this shipment")
+    batch = supplier_service.batch_get(session, shipment.batch_id)
+    content = labels.label_for_batch(session, batch, quantity=shipment.quantity)
+    pdf = render_label_sheet_pdf([content] * copies, font_path=labels.label_font(), size=size)
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="shipment-{shipment.id}-labels.pdf"'})
 
 
 @router.post("/receipts", response_model=ReceiptPublic, status_code=201)

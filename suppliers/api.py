@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
 
-from suppliers import service
+from suppliers import labels, service
 from suppliers.models import Supplier
 from suppliers.schemas import (
     BatchCreate, BatchPublic, CertificatePublic, LicenceCreate, LicencePublic, ProductCreate, ProductPublic,
@@ -16,6 +17,7 @@ from trace.custody import Actor
 from trace.deps import ActorDep, AdminDep, SessionDep, WriteDep, require_roles
 from trace.errors import Forbidden
 from trace.models import Role
+from trace.labels import render_label_png, render_label_sheet_pdf
 from trace.queries import batch_for_reader
 
 router = APIRouter(tags=["suppliers 供应商"])
@@ -102,6 +104,31 @@ def list_batches(session: SessionDep, actor: ActorDep, supplier_id: int | None =
     if supplier_id is None or actor.role == "canteen_staff":
         raise Forbidden("supplier_filter_required", "请按供应商查询批次", "List batches per supplier (supplier_id)")
     return [batch_public(session, b) for b in service.batches_of_supplier(session, supplier_id, limit=limit, offset=offset)]
+
+
+LABEL_PNG = {200: {"content": {"image/png": {}}, "description": "The label, sized to the dot"}}
+LABEL_PDF = {200: {"content": {"application/pdf": {}}, "description": "A4 sheet(s) of labels"}}
+
+
+@router.get("/batches/{batch_id}/label.png", response_class=Response, responses=LABEL_PNG)
+def batch_label(batch_id: int, session: SessionDep, actor: ActorDep,
+                size: Annotated[Literal["40x30", "60x40"], Query(description="Label size in mm")] = "40x30",
+                dpi: Annotated[int, Query(description="Printer resolution: 203 or 300")] = 203):
+    """The batch's QR label as a PNG for a 203 or 300 dpi thermal printer."""
+    batch = batch_for_reader(session, actor, batch_id)
+    png = render_label_png(labels.label_for_batch(session, batch), size=size, dpi=dpi, font_path=labels.label_font())
+    return Response(png, media_type="image/png",
+                    headers={"Content-Disposition": f'inline; filename="label-{batch.lot_code}-{size}-{dpi}dpi.png"'})
+
+
+@router.get("/labels/sheet.pdf", response_class=Response, responses=LABEL_PDF)
+def label_sheet(session: SessionDep, actor: ActorDep,
+                batch_id: Annotated[list[int], Query(min_length=1, max_length=500)],
+                size: Annotated[Literal["40x30", "60x40"], Query()] = "60x40"):
+    """A printable A4 sheet of labels for any list of batches (``?batch_id=1&batch_id=2``)."""
+    contents = [labels.label_for_batch(session, batch_for_reader(session, actor, i)) for i in batch_id]
+    pdf = render_label_sheet_pdf(contents, font_path=labels.label_font(), size=size)
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": 'inline; filename="labels.pdf"'})
 
 
 @router.get("/batches/{batch_id}", response_model=BatchPublic)

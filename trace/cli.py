@@ -180,6 +180,53 @@ def export_events(out: Path, stream: Optional[str] = None) -> None:
 
 
 @app.command()
+def labels(
+    out: Annotated[Path, typer.Option(help="Folder to write the labels into")],
+    shipment: Annotated[Optional[int], typer.Option(help="Labels for this shipment's batch")] = None,
+    first: Annotated[Optional[str], typer.Option("--from", help="Batches produced from this date, YYYY-MM-DD")] = None,
+    last: Annotated[Optional[str], typer.Option("--to", help="…up to this date (default: same as --from)")] = None,
+    supplier_id: Annotated[Optional[int], typer.Option(help="Only this supplier's batches")] = None,
+    size: Annotated[str, typer.Option(help="40x30 or 60x40 (mm)")] = "40x30",
+    dpi: Annotated[int, typer.Option(help="203 or 300")] = 203,
+    sheet: Annotated[bool, typer.Option(help="Also write an A4 PDF sheet of them all")] = True,
+) -> None:
+    """Write QR label PNGs (and an A4 sheet) for a shipment or for batches produced in a date range."""
+    from canteens.service import shipment_get
+    from suppliers import labels as batch_labels
+    from suppliers.service import batch_get
+    from trace.labels import render_label_png, render_label_sheet_pdf
+
+    if (shipment is None) == (first is None):
+        _fail("give either --shipment or --from [--to] / 请指定 --shipment 或 --from [--to]")
+    out.mkdir(parents=True, exist_ok=True)
+    font = batch_labels.label_font()
+    with unit_of_work(_engine()) as session:
+        if shipment is not None:
+            record = shipment_get(session, shipment)
+            contents = [batch_labels.label_for_batch(session, batch_get(session, record.batch_id),
+                                                     quantity=record.quantity)]
+        else:
+            start = date.fromisoformat(first)
+            batches = batch_labels.batches_produced_between(session, start, date.fromisoformat(last) if last else start,
+                                                            supplier_id=supplier_id)
+            contents = [batch_labels.label_for_batch(session, batch) for batch in batches]
+    if not contents:
+        _fail("no batches match / 没有符合条件的批次")
+    with Progress(TextColumn("[bold]打印标签 labels"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console) as progress:
+        task = progress.add_task("labels", total=len(contents))
+        for content in contents:
+            name = "".join(c if c.isalnum() or c in "-_" else "_" for c in content.lot)
+            (out / f"{name}-{size}-{dpi}dpi.png").write_bytes(
+                render_label_png(content, size=size, dpi=dpi, font_path=font))
+            progress.advance(task)
+    if sheet:
+        (out / "labels.pdf").write_bytes(render_label_sheet_pdf(contents, font_path=font,
+                                                                 size="60x40" if size == "60x40" else "40x30"))
+    console.print(f"wrote {len(contents)} labels to {out}")
+
+
+@app.command()
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
