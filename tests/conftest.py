@@ -24,6 +24,8 @@ ensure_project_trace()
 if "TRACE_DATA_DIR" not in os.environ:
     os.environ["TRACE_DATA_DIR"] = tempfile.mkdtemp(prefix="trace-test-")
     atexit.register(shutil.rmtree, os.environ["TRACE_DATA_DIR"], ignore_errors=True)
+# Tests call jobs directly; no background scheduler in test apps.
+os.environ.setdefault("TRACE_SCHEDULER", "0")
 
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import text  # noqa: E402

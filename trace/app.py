@@ -29,6 +29,7 @@ from trace.api import router as trace_router  # noqa: E402
 from trace.resolver import router as resolver_router  # noqa: E402
 from trace.db import make_engine  # noqa: E402
 from trace.errors import DomainError  # noqa: E402
+from trace.jobs import start_scheduler  # noqa: E402
 from trace.settings import get_settings  # noqa: E402
 
 log = logging.getLogger("trace")
@@ -63,7 +64,10 @@ def create_app(engine: Engine | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        scheduler = start_scheduler(app.state.engine) if settings.scheduler else None
         yield
+        if scheduler:
+            scheduler.shutdown(wait=False)
         if engine is None:
             app.state.engine.dispose()
 

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
         default=None, description="Ed25519 private key (PEM) that signs checkpoints; default var/checkpoint-ed25519.pem"
     )
     checkpoint_interval_minutes: int = Field(default=10, ge=1)
+    scheduler: bool = Field(default=True, description="Run scheduled jobs (checkpoints) inside the app process")
 
     # GS1 Digital Link and labels (issue 3)
     resolver_base_url: str = Field(default="http://127.0.0.1:8000", description="Scheme+host of the QR resolver")
