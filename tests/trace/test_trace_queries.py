@@ -1,0 +1,97 @@
+"""Trace queries walk indexes from one batch: their cost follows the answer, not the database."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, text
+
+from tests.factories import make_batch, make_order_line, make_school, make_world
+from trace.custody import Actor
+from trace.db import is_sqlite
+from trace.queries import trace_backward, trace_forward
+
+INSPECTOR = Actor(user_id=None, role="inspector")
+
+
+@contextmanager
+def recorded_statements(engine):
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def _busy_district(session, world, schools: int):
+    """Other batches and schools that a query about world.batch must not touch."""
+    for _ in range(schools):
+        school = make_school(session)
+        line = make_order_line(session, school, world.supplier, world.product)
+        other = make_batch(session, world.supplier, world.product, world.actor(world.supplier_user))
+        from canteens import service
+        from canteens.schemas import ShipmentCreate
+        from tests.factories import today
+
+        service.shipment_create(session, actor=world.actor(world.supplier_user), data=ShipmentCreate(
+            batch_id=other.id, order_line_id=line.id, quantity="10", unit="kg", ship_date=today()))
+    session.commit()
+
+
+def test_forward_trace_lists_each_receiving_canteen_with_used_and_on_hand(session):
+    world = make_world(session)
+    shipment = world.ship(session, "300")
+    world.receive(session, shipment, "300")
+    session.commit()
+    destinations = trace_forward(session, INSPECTOR, world.batch.id)["destinations"]
+    assert [(d["school_id"], str(d["received_quantity"]), str(d["on_hand_quantity"])) for d in destinations] == [
+        (world.school.id, "300.000", "300.000")]
+
+
+def test_forward_trace_issues_the_same_statements_however_big_the_district(session, engine):
+    world = make_world(session)
+    world.receive(session, world.ship(session, "100"), "100")
+    session.commit()
+    session.expire_all()
+    with recorded_statements(engine) as small:
+        trace_forward(session, INSPECTOR, world.batch.id)
+    _busy_district(session, world, schools=6)
+    session.expire_all()
+    with recorded_statements(engine) as big:
+        trace_forward(session, INSPECTOR, world.batch.id)
+    assert len(big) == len(small)
+
+
+def test_backward_trace_statements_grow_with_shipments_of_the_batch_only(session, engine):
+    world = make_world(session)
+    world.ship(session, "100")
+    session.commit()
+    session.expire_all()
+    with recorded_statements(engine) as before:
+        trace_backward(session, INSPECTOR, world.batch.id)
+    _busy_district(session, world, schools=5)
+    session.expire_all()
+    with recorded_statements(engine) as after:
+        trace_backward(session, INSPECTOR, world.batch.id)
+    assert len(after) == len(before)
+
+
+@pytest.mark.parametrize("table,column", [
+    ("shipment", "batch_id"), ("stock", "batch_id"), ("kitchen_use", "batch_id"), ("custody_event", "batch_id"),
+    ("receipt", "shipment_id"), ("test_result", "batch_id"), ("batch_certificate", "batch_id"),
+])
+def test_trace_lookups_use_an_index(session, table, column):
+    if is_sqlite(session):
+        plan = " ".join(str(row[-1]) for row in session.execute(
+            text(f"EXPLAIN QUERY PLAN SELECT * FROM {table} WHERE {column} = 1")))
+        assert "USING INDEX" in plan or "USING COVERING INDEX" in plan, plan
+    else:
+        session.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = " ".join(row[0] for row in session.execute(text(f"EXPLAIN SELECT * FROM {table} WHERE {column} = 1")))
+        assert "Index" in plan, plan
