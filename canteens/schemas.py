@@ -85,6 +85,11 @@ class OrderCreate(BaseModel):
 
 
 class OrderRevise(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "delivery_date": "2025-09-01", "note": "临时调整就餐人数",
+        "lines": [{"line_number": 1, "product_id": 1, "quantity": "18", "unit": "袋", "unit_price_fen": 12500}],
+    }]})
+
     delivery_date: date
     note: str = Field(min_length=1, max_length=500, description="Why the order changed")
     lines: list[OrderLineIn] = Field(min_length=1)

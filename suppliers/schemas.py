@@ -58,6 +58,10 @@ class SupplierPublic(BaseModel):
 class SupplierStanding(BaseModel):
     """Admin change to a supplier's standing: suspension or the 严重违法失信名单 flag."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"status": "suspended", "note": "2025年11月抽检不合格，暂停供货待整改"},
+        {"dishonest": True, "note": "列入严重违法失信名单（示例）"}]})
+
     status: SupplierStatus | None = None
     dishonest: bool | None = None
     note: str = Field(min_length=1, max_length=500, description="Why (kept in the custody log)")

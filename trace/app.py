@@ -28,7 +28,7 @@ from trace import registry  # noqa: E402,F401
 from trace.api import router as trace_router  # noqa: E402
 from trace.resolver import router as resolver_router  # noqa: E402
 from trace.db import make_engine  # noqa: E402
-from trace.errors import DomainError  # noqa: E402
+from trace.errors import DomainError, ErrorBody  # noqa: E402
 from trace.jobs import start_scheduler  # noqa: E402
 from trace.settings import get_settings  # noqa: E402
 
@@ -46,12 +46,12 @@ Every POST accepts an `Idempotency-Key` header: a retry with the same key return
 Errors are JSON: `{"error": {"code": "...", "message": {"zh-CN": "...", "en": "..."}, "details": {...}}}`.
 """
 
-ERROR_RESPONSES = {
-    401: {"description": "Not authenticated / 未认证"},
-    403: {"description": "Not allowed for this role or party / 无权限"},
-    404: {"description": "Not found / 不存在"},
-    409: {"description": "Breaks a custody rule in the current state / 违反追溯规则"},
-    422: {"description": "Invalid input / 输入无效"},
+ERROR_RESPONSES: dict[int | str, dict] = {
+    401: {"model": ErrorBody, "description": "Not authenticated / 未认证"},
+    403: {"model": ErrorBody, "description": "Not allowed for this role or party / 无权限"},
+    404: {"model": ErrorBody, "description": "Not found / 不存在"},
+    409: {"model": ErrorBody, "description": "Breaks a custody rule in the current state / 违反追溯规则"},
+    422: {"model": ErrorBody, "description": "Invalid input / 输入无效"},
 }
 
 

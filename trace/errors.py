@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 
 class DomainError(Exception):
     """A refusal the caller can act on (never a bug)."""
@@ -60,3 +62,20 @@ class Invalid(DomainError):
     """The request carries a value the domain refuses (bad code, bad unit…)."""
 
     status = 422
+
+
+class ErrorMessage(BaseModel):
+    zh_cn: str = Field(alias="zh-CN", examples=["批次 MS251101A 已被封存暂停使用，不能发货"])
+    en: str = Field(examples=["Batch MS251101A is on hold and cannot be shipped"])
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(examples=["batch_on_hold"], description="Machine-readable reason")
+    message: ErrorMessage
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class ErrorBody(BaseModel):
+    """Every refusal, in the OpenAPI document."""
+
+    error: ErrorDetail

@@ -15,6 +15,10 @@ from trace.models import Role
 
 
 class UserCreate(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"username": "staff-zq-s01-3", "display_name": "示例一小食堂验收员", "role": "canteen_staff", "school_id": 1},
+    ]})
+
     username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
     display_name: str = Field(min_length=1, max_length=100)
     role: Role
@@ -109,6 +113,9 @@ class CheckpointPublic(BaseModel):
 
 class HeldCheckpoint(BaseModel):
     """A checkpoint document an inspector kept, to verify against."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"body_text": '{"changed":{…},"number":12,…}', "signature": "base64 Ed25519 signature"}]})
 
     body_text: str
     signature: str
