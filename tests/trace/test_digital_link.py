@@ -1,8 +1,12 @@
-"""GS1 Digital Link URIs: check digits, lots, and agreement with an independent parser (biip)."""
+"""GS1 Digital Link URIs: check digits, lots, percent-encoding, and agreement with an
+independent parser (biip)."""
 
 from __future__ import annotations
 
+import random
+import re
 from datetime import date
+from urllib.parse import quote
 
 import biip
 import pytest
@@ -14,69 +18,235 @@ from trace.digital_link import (
 from trace.errors import Invalid
 
 BASE = "https://trace.zhangqiu.example"
+GTIN = "06970000000116"
+CSET82 = "!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
+SYMBOLS = "".join(c for c in CSET82 if not c.isalnum())
+
+
+def refusal(call, *args) -> str:
+    with pytest.raises(Invalid) as refused:
+        call(*args)
+    assert refused.value.zh and refused.value.en
+    return refused.value.code
+
+
+# --- GTINs ---------------------------------------------------------------------
+
+
+def test_character_set_82_has_82_characters():
+    assert len(set(CSET82)) == 82
 
 
 @pytest.mark.parametrize("gtin", ["09506000134352", "4006381333931", "96385074", "036000291452"])
 def test_known_gtins_have_valid_check_digits(gtin):
     assert gtin_check_digit(gtin[:-1]) == gtin[-1]
+
+
+@pytest.mark.parametrize("gtin", ["96385074", "036000291452", "4006381333931", "04006381333931"])
+def test_gtin_8_12_and_13_are_padded_to_14_digits(gtin):
     assert normalize_gtin(gtin) == gtin.zfill(14)
 
 
+def test_spaces_inside_a_gtin_are_ignored():
+    assert normalize_gtin(" 400 6381 33393 1 ") == "04006381333931"
+
+
 def test_a_wrong_check_digit_is_refused():
-    with pytest.raises(Invalid) as refused:
-        normalize_gtin("4006381333932")
-    assert refused.value.code == "invalid_gtin"
+    assert refusal(normalize_gtin, "4006381333932") == "invalid_gtin"
 
 
-def test_assigned_gtins_come_from_the_company_prefix_with_a_valid_check_digit():
+@pytest.mark.parametrize("value", [
+    "", "400638133393", "1234567", "123456789012345", "40063813339３1", "4006381333931x",
+])
+def test_gtins_of_the_wrong_length_or_with_non_digits_are_refused(value):
+    assert refusal(normalize_gtin, value) == "invalid_gtin"
+
+
+def test_assigned_gtins_are_gtin13_under_the_company_prefix_with_a_valid_check_digit():
     gtin = assign_gtin("6970000", 42)
-    assert gtin.startswith("06970000") and len(gtin) == 14
+    assert gtin == "0" + "6970000" + "00042" + gtin[-1]
     assert normalize_gtin(gtin) == gtin
-    assert assign_gtin("6970000", 43) != gtin
+
+
+def test_assigned_gtins_differ_per_item_reference():
+    assert len({assign_gtin("6970000", n) for n in range(1, 200)}) == 199
+
+
+def test_a_longer_prefix_leaves_fewer_item_references():
+    assert assign_gtin("6970000123", 99)[:-1] == "0697000012399"
+    assert refusal(assign_gtin, "6970000123", 100) == "gtin_range_exhausted"
 
 
 def test_the_item_reference_must_fit_under_the_prefix():
-    with pytest.raises(Invalid):
-        assign_gtin("6970000", 100_000)
+    assert refusal(assign_gtin, "6970000", 100_000) == "gtin_range_exhausted"
 
 
-@pytest.mark.parametrize("lot", ["A" * 21, "批次1", "AB 12", "", "AB#1"])
-def test_lots_outside_gs1_character_set_82_or_over_20_characters_are_refused(lot):
-    with pytest.raises(Invalid) as refused:
-        normalize_lot(lot)
-    assert refused.value.code == "invalid_lot"
+@pytest.mark.parametrize("prefix", ["697000", "69700001234", "69700a0"])
+def test_a_company_prefix_must_be_7_to_10_digits(prefix):
+    assert refusal(assign_gtin, prefix, 1) == "invalid_company_prefix"
+
+
+# --- lots ----------------------------------------------------------------------
+
+
+def test_every_character_of_set_82_is_a_valid_lot_character():
+    for start in range(0, len(CSET82), 20):
+        assert normalize_lot(CSET82[start:start + 20]) == CSET82[start:start + 20]
+
+
+@pytest.mark.parametrize("lot", [
+    "A" * 21, "", "批次1", "AB 12", "AB#1", "A~1", "A@1", "A\\1", "A[1]", "A$1", "Ａ1",
+])
+def test_lots_outside_character_set_82_or_over_20_characters_are_refused(lot):
+    assert refusal(normalize_lot, lot) == "invalid_lot"
+
+
+def test_a_20_character_lot_is_accepted():
+    assert normalize_lot("ABCDEFGHIJ0123456789") == "ABCDEFGHIJ0123456789"
+
+
+# --- building --------------------------------------------------------------------
+
+
+def test_a_link_is_the_base_then_gtin14_then_lot():
+    assert build_digital_link(BASE, "6970000000116", "MS251101A") == f"{BASE}/01/{GTIN}/10/MS251101A"
+
+
+@pytest.mark.parametrize("base", [BASE + "/", BASE + "/dl", BASE + "/dl/"])
+def test_the_base_url_may_end_in_a_slash_or_carry_a_path(base):
+    assert build_digital_link(base, GTIN, "A1") == base.rstrip("/") + f"/01/{GTIN}/10/A1"
+
+
+@pytest.mark.parametrize("base", ["trace.zhangqiu.example", "ftp://x.example", BASE + "?a=1"])
+def test_a_base_url_that_is_not_http_without_query_is_a_configuration_error(base):
+    with pytest.raises(ValueError):
+        build_digital_link(base, GTIN, "A1")
+
+
+def test_dates_go_in_the_query_production_11_before_expiry_17():
+    uri = build_digital_link(BASE, GTIN, "A1", expiry=date(2026, 10, 31), production=date(2025, 11, 1))
+    assert uri == f"{BASE}/01/{GTIN}/10/A1?11=251101&17=261031"
 
 
 def test_characters_a_uri_cannot_carry_are_percent_encoded():
-    uri = build_digital_link(BASE, "6970000000116", 'A/B%C"?')
-    assert uri == f"{BASE}/01/06970000000116/10/A%2FB%25C%22%3F"
+    uri = build_digital_link(BASE, GTIN, 'A/B%C"?')
+    assert uri == f"{BASE}/01/{GTIN}/10/A%2FB%25C%22%3F"
 
 
-@pytest.mark.parametrize("lot", ["MS251101A", "AB/12", "x-1.2_3", "50%OFF", "(A)*+,;:=<>!'&"])
-def test_every_uri_we_build_is_accepted_by_biip_and_names_the_same_batch(lot):
-    uri = build_digital_link(BASE, "6970000000116", lot, expiry=date(2026, 10, 31), production=date(2025, 11, 1))
-    parsed = biip.parse(uri).gs1_digital_link_uri
-    assert parsed is not None, uri
-    values = {element.ai.ai: element.value for element in parsed.element_strings}
-    assert values["01"] == "06970000000116"
-    assert values["10"] == lot
-    assert values["17"] == "261031" and values["11"] == "251101"
+@pytest.mark.parametrize("symbol", list(SYMBOLS))
+def test_only_letters_digits_hyphen_dot_and_underscore_stay_literal_in_a_lot(symbol):
+    segment = build_digital_link(BASE, GTIN, f"A{symbol}1").rsplit("/", 1)[1]
+    expected = f"A{symbol}1" if symbol in "-._" else f"A%{ord(symbol):02X}1"
+    assert segment == expected
+
+
+def test_a_lot_with_a_space_is_refused_rather_than_encoded():
+    assert refusal(build_digital_link, BASE, GTIN, "AB 1") == "invalid_lot"
+
+
+# --- parsing ---------------------------------------------------------------------
 
 
 def test_parse_inverts_build():
-    key = DigitalLinkKey("06970000000116", "AB/12", date(2025, 11, 1), date(2026, 10, 31))
+    key = DigitalLinkKey(GTIN, "AB/12%", date(2025, 11, 1), date(2026, 10, 31))
     uri = build_digital_link(BASE, key.gtin14, key.lot, production=key.production, expiry=key.expiry)
     assert parse_digital_link(uri) == key
 
 
-def test_equivalent_spellings_parse_to_the_same_key():
-    canonical = parse_digital_link("/01/06970000000116/10/AB%2F12")
-    assert parse_digital_link("/01/6970000000116/10/AB%2F12") == canonical
-    assert parse_digital_link(f"{BASE}/01/06970000000116/10/%41B%2f12") == canonical
+def test_a_resolver_can_parse_the_raw_path_and_query():
+    assert parse_digital_link(f"/01/{GTIN}/10/AB%2F12?17=261031&linkType=all") == DigitalLinkKey(
+        GTIN, "AB/12", None, date(2026, 10, 31))
 
 
-@pytest.mark.parametrize("path", ["/01/06970000000116", "/01/06970000000116/21/1/10/A", "/10/A/01/06970000000116",
-                                  "/00/123", "/01/06970000000116/10/A/21/9"])
-def test_other_shapes_are_refused(path):
-    with pytest.raises(Invalid):
-        parse_digital_link(path)
+def test_the_base_path_before_01_is_ignored():
+    assert parse_digital_link(f"{BASE}/dl/01/{GTIN}/10/A1").lot == "A1"
+
+
+def test_padded_and_unpadded_gtins_name_the_same_batch():
+    assert parse_digital_link(f"/01/{GTIN[1:]}/10/A1") == parse_digital_link(f"/01/{GTIN}/10/A1")
+
+
+def test_percent_encoded_and_literal_spellings_of_a_lot_name_the_same_batch():
+    canonical = parse_digital_link(f"/01/{GTIN}/10/A-1%21")
+    assert parse_digital_link(f"/01/{GTIN}/10/%41%2D1!") == canonical
+    assert parse_digital_link(f"/01/{GTIN}/10/%41%2d1%21") == canonical
+
+
+def test_dates_in_either_order_parse_the_same():
+    first = parse_digital_link(f"/01/{GTIN}/10/A1?17=261031&11=251101")
+    assert first == parse_digital_link(f"/01/{GTIN}/10/A1?11=251101&17=261031")
+
+
+def test_day_00_means_the_last_day_of_the_month():
+    assert parse_digital_link(f"/01/{GTIN}/10/A1?17=280200").expiry == date(2028, 2, 29)
+
+
+@pytest.mark.parametrize("query", ["17=261331", "17=260230", "11=2511", "11=25110A"])
+def test_impossible_or_malformed_dates_are_refused(query):
+    assert refusal(parse_digital_link, f"/01/{GTIN}/10/A1?{query}") == "invalid_digital_link"
+
+
+@pytest.mark.parametrize("path", [
+    f"/01/{GTIN}", f"/01/{GTIN}/10", f"/01/{GTIN}/21/1/10/A", f"/01/{GTIN}/22/V1/10/A",
+    f"/10/A/01/{GTIN}",
+    "/00/123456789012345675", f"/01/{GTIN}/10/A/21/9", "/", "https://trace.zhangqiu.example/batch/7",
+])
+def test_shapes_other_than_gtin_then_lot_are_refused(path):
+    assert refusal(parse_digital_link, path) == "invalid_digital_link"
+
+
+def test_a_bad_check_digit_in_a_link_is_an_invalid_gtin():
+    assert refusal(parse_digital_link, "/01/06970000000117/10/A1") == "invalid_gtin"
+
+
+@pytest.mark.parametrize("segment", ["%E6%89%B9", "A%20B", "A%7E"])
+def test_a_lot_that_decodes_outside_character_set_82_is_refused(segment):
+    assert refusal(parse_digital_link, f"/01/{GTIN}/10/{segment}") == "invalid_lot"
+
+
+@pytest.mark.parametrize("segment", ["A%ZZ", "A%2", "%"])
+def test_a_percent_sign_that_starts_no_escape_is_refused(segment):
+    assert refusal(parse_digital_link, f"/01/{GTIN}/10/{segment}") == "invalid_digital_link"
+
+
+# --- agreement with biip -----------------------------------------------------------
+
+
+def biip_reading(uri: str) -> dict[str, str]:
+    parsed = biip.parse(uri).gs1_digital_link_uri
+    assert parsed is not None, uri
+    return {element.ai.ai: element.value for element in parsed.element_strings}
+
+
+def sample_lots() -> list[str]:
+    chance = random.Random(82)
+    lots = [SYMBOLS[i:i + 20] for i in range(0, len(SYMBOLS), 20)]
+    lots += ["".join(chance.choices(CSET82, k=chance.randint(1, 20))) for _ in range(200)]
+    return lots
+
+
+@pytest.mark.parametrize("lot", ["MS251101A", "AB/12", "x-1.2_3", "50%OFF", "(A)*+,;:=<>!'&", '"?"'])
+def test_every_uri_we_build_is_accepted_by_biip_and_names_the_same_batch(lot):
+    uri = build_digital_link(BASE, GTIN, lot, expiry=date(2026, 10, 31), production=date(2025, 11, 1))
+    assert biip_reading(uri) == {"01": GTIN, "10": lot, "11": "251101", "17": "261031"}
+
+
+def test_biip_and_our_parser_agree_on_two_hundred_random_lots():
+    for lot in sample_lots():
+        uri = build_digital_link(BASE, "9506000134352", lot)
+        assert biip_reading(uri) == {"01": "09506000134352", "10": lot}
+        assert parse_digital_link(uri) == DigitalLinkKey("09506000134352", lot)
+
+
+def test_our_uris_use_the_same_encoding_as_biips_canonical_form():
+    for lot in sample_lots()[:50]:
+        ours = build_digital_link("https://id.gs1.org", GTIN, lot)
+        canonical = biip.parse(ours).gs1_digital_link_uri.as_canonical_uri()
+        assert ours == canonical
+
+
+def test_encoded_lot_segments_hold_only_unreserved_characters_and_escapes():
+    for lot in sample_lots():
+        segment = build_digital_link(BASE, GTIN, lot).rsplit("/", 1)[1]
+        assert re.fullmatch(r"(?:[A-Za-z0-9._-]|%[0-9A-F]{2})+", segment), segment
+        assert segment == quote(lot, safe="-._")
