@@ -3,6 +3,8 @@
 Quantity rules hold under concurrency: each running total is changed by one
 conditional UPDATE (``… WHERE total + :q <= limit``), which PostgreSQL re-checks
 after any row lock it waited for, and which SQLite runs inside ``BEGIN IMMEDIATE``.
+The UPDATEs skip SQLAlchemy's in-memory evaluation (it scans every object in the
+session on each call) and expire the one attribute they moved instead.
 """
 
 from __future__ import annotations
@@ -116,7 +118,7 @@ def order_revisions(session: Session, order_id: int) -> list[tuple[OrderRevision
 
 
 def _write_revision(session: Session, *, actor: Actor, order: PurchaseOrder, number: int, delivery_date: date,
-                    note: str, lines: list[OrderLineIn]) -> OrderRevision:
+                    note: str, lines: list[OrderLineIn], occurred_at: datetime | None) -> OrderRevision:
     revision = OrderRevision(order_id=order.id, revision=number, delivery_date=delivery_date, note=note,
                              recorded_by=actor.user_id)
     session.add(revision)
@@ -131,16 +133,19 @@ def _write_revision(session: Session, *, actor: Actor, order: PurchaseOrder, num
         written.append({**line.model_dump(mode="json"), "base_quantity": str(base), "base_unit": product.unit})
     session.flush()
     record_event(
-        session, stream=stream_of("order", order.id), biz_step="transacting" if number == 1 else "transacting",
+        session, stream=stream_of("order", order.id), biz_step="transacting",
         action="ADD" if number == 1 else "OBSERVE", actor=actor, subject_type="order_revision",
         subject_id=f"{order.order_number}#{number}", school_id=order.school_id, supplier_id=order.supplier_id,
+        occurred_at=occurred_at,
         payload={"order_number": order.order_number, "revision": number, "delivery_date": delivery_date,
                  "note": note, "lines": written},
     )
     return revision
 
 
-def order_create(session: Session, *, actor: Actor, data: OrderCreate) -> PurchaseOrder:
+def order_create(session: Session, *, actor: Actor, data: OrderCreate,
+                 occurred_at: datetime | None = None) -> PurchaseOrder:
+    """Record an order as the procurement platform placed it (``occurred_at``: when, if not now)."""
     school_get(session, data.school_id)
     supplier = supplier_service.supplier_get(session, data.supplier_id)
     supplier_service.supplier_assert_may_supply(session, supplier, data.delivery_date)
@@ -152,11 +157,13 @@ def order_create(session: Session, *, actor: Actor, data: OrderCreate) -> Purcha
     session.add(order)
     session.flush()
     _write_revision(session, actor=actor, order=order, number=1, delivery_date=data.delivery_date,
-                    note=data.note, lines=data.lines)
+                    note=data.note, lines=data.lines, occurred_at=occurred_at)
     return order
 
 
-def order_revise(session: Session, *, actor: Actor, order_number: str, data: OrderRevise) -> PurchaseOrder:
+def order_revise(session: Session, *, actor: Actor, order_number: str, data: OrderRevise,
+                 occurred_at: datetime | None = None) -> PurchaseOrder:
+    """A changed order becomes a new revision; earlier revisions stay as they were."""
     order = order_get(session, order_number)
     # Lock the order so two revisions cannot claim the same number.
     session.execute(select(PurchaseOrder.id).where(PurchaseOrder.id == order.id).with_for_update())
@@ -164,7 +171,7 @@ def order_revise(session: Session, *, actor: Actor, order_number: str, data: Ord
     order.current_revision += 1
     session.add(order)
     _write_revision(session, actor=actor, order=order, number=order.current_revision,
-                    delivery_date=data.delivery_date, note=data.note, lines=data.lines)
+                    delivery_date=data.delivery_date, note=data.note, lines=data.lines, occurred_at=occurred_at)
     return order
 
 
@@ -219,6 +226,7 @@ def shipment_create(session: Session, *, actor: Actor, data: ShipmentCreate,
         update(Batch)
         .where(Batch.id == batch.id, Batch.shipped_quantity + amount <= Batch.quantity)
         .values(shipped_quantity=Batch.shipped_quantity + amount)
+        .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:
         session.refresh(batch)
@@ -241,7 +249,8 @@ def shipment_create(session: Session, *, actor: Actor, data: ShipmentCreate,
                  "order_revision": order.current_revision, "quantity": amount, "unit": product.unit,
                  "declared_quantity": data.quantity, "declared_unit": data.unit, "ship_date": data.ship_date},
     )
-    session.refresh(batch)
+    # The conditional UPDATE moved shipped_quantity in the database; reload it only if read.
+    session.expire(batch, ["shipped_quantity"])
     return shipment
 
 
@@ -293,7 +302,9 @@ def receipt_create(session: Session, *, actor: Actor, data: ReceiptCreate,
         update(Shipment)
         .where(Shipment.id == shipment.id, Shipment.accounted_quantity + counted <= Shipment.quantity)
         .values(accounted_quantity=Shipment.accounted_quantity + counted)
+        .execution_options(synchronize_session=False)
     )
+    session.expire(shipment, ["accounted_quantity"])
     if taken.rowcount != 1:
         session.refresh(shipment)
         remaining = shipment.quantity - shipment.accounted_quantity
@@ -340,6 +351,7 @@ def _stock_add(session: Session, *, school_id: int, batch_id: int, amount: Decim
     session.execute(
         update(Stock).where(Stock.school_id == school_id, Stock.batch_id == batch_id)
         .values(received_quantity=Stock.received_quantity + amount)
+        .execution_options(synchronize_session="fetch")
     )
 
 
@@ -383,6 +395,7 @@ def use_create(session: Session, *, actor: Actor, data: UseCreate, occurred_at: 
         update(Stock)
         .where(Stock.id == stock.id, Stock.used_quantity + amount <= Stock.received_quantity)
         .values(used_quantity=Stock.used_quantity + amount)
+        .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:
         session.refresh(stock)
@@ -404,5 +417,5 @@ def use_create(session: Session, *, actor: Actor, data: UseCreate, occurred_at: 
                      event_id=event.event_id)
     session.add(use)
     session.flush()
-    session.refresh(stock)
+    session.expire(stock, ["used_quantity"])
     return use

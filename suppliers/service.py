@@ -5,7 +5,7 @@ Services flush and never commit; the request's write context commits once.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -16,7 +16,7 @@ from suppliers.licence_numbers import parse_licence_number
 from suppliers.models import Licence, Product, ProductUnit, StorageCondition, Supplier, SupplierStatus
 from suppliers.schemas import BatchCreate, LicenceCreate, ProductCreate, SupplierCreate, SupplierStanding
 from trace.custody import Actor, record_event, stream_of
-from trace.db import quantity
+from trace.db import quantity, transaction_memo
 from trace.digital_link import assign_gtin, normalize_gtin, normalize_lot
 from trace.errors import Conflict, Forbidden, Invalid, NotFound
 from trace.models import Batch, BatchCertificate, BatchStatus
@@ -38,8 +38,13 @@ def supplier_list(session: Session) -> list[Supplier]:
 
 
 def licences_of(session: Session, supplier_id: int) -> list[Licence]:
-    statement = select(Licence).where(Licence.supplier_id == supplier_id).order_by(Licence.expires_on)
-    return list(session.execute(statement).scalars())
+    # Every shipment and receipt checks its supplier's licences; within one transaction
+    # they change only through licence_add, which drops the memo.
+    memo = transaction_memo(session, "licences")
+    if supplier_id not in memo:
+        statement = select(Licence).where(Licence.supplier_id == supplier_id).order_by(Licence.expires_on)
+        memo[supplier_id] = list(session.execute(statement).scalars())
+    return list(memo[supplier_id])
 
 
 def supplier_create(session: Session, *, actor: Actor, data: SupplierCreate) -> Supplier:
@@ -72,6 +77,7 @@ def licence_add(session: Session, *, actor: Actor, supplier_id: int, data: Licen
                        number=number)
     licence = Licence.model_validate(data.model_dump(), update={"supplier_id": supplier_id, "number": number})
     session.add(licence)
+    transaction_memo(session, "licences").pop(supplier_id, None)
     session.flush()
     record_event(
         session, stream=stream_of("supplier", supplier_id), biz_step="commissioning", action="ADD",
@@ -134,8 +140,28 @@ def product_list(session: Session) -> list[Product]:
 
 
 def product_conversions(session: Session, product_id: int) -> dict[str, Decimal]:
-    rows = session.execute(select(ProductUnit).where(ProductUnit.product_id == product_id)).scalars()
-    return {row.unit: row.factor for row in rows}
+    # Conversions are declared once, when the product is created.
+    memo = transaction_memo(session, "conversions")
+    if product_id not in memo:
+        rows = session.execute(select(ProductUnit).where(ProductUnit.product_id == product_id)).scalars()
+        memo[product_id] = {row.unit: row.factor for row in rows}
+    return dict(memo[product_id])
+
+
+def _next_assigned_gtin(session: Session) -> str:
+    """The next free GTIN under the platform's company prefix.
+
+    Item references count up per platform-assigned product; a number is skipped when
+    a product registered with an explicit GTIN already holds it (a producer may have
+    been given a code under the same prefix), so the assigned code is never refused.
+    """
+    prefix = get_settings().gs1_company_prefix
+    reference = session.execute(select(func.count()).where(Product.gtin_assigned)).scalar_one() + 1
+    while True:
+        gtin = assign_gtin(prefix, reference)
+        if not session.execute(select(Product.id).where(Product.gtin == gtin)).first():
+            return gtin
+        reference += 1
 
 
 def product_create(session: Session, *, actor: Actor, data: ProductCreate) -> Product:
@@ -144,9 +170,7 @@ def product_create(session: Session, *, actor: Actor, data: ProductCreate) -> Pr
     if data.gtin:
         gtin, assigned = normalize_gtin(data.gtin), False
     else:
-        # Item references count up per platform-assigned product, so GTINs never repeat.
-        taken = session.execute(select(func.count()).where(Product.gtin_assigned)).scalar_one()
-        gtin, assigned = assign_gtin(get_settings().gs1_company_prefix, taken + 1), True
+        gtin, assigned = _next_assigned_gtin(session), True
     if session.execute(select(Product.id).where(Product.gtin == gtin)).first():
         raise Conflict("gtin_taken", f"GTIN {gtin} 已属于另一个产品", f"GTIN {gtin} belongs to another product")
     for unit, factor in data.conversions.items():
@@ -220,8 +244,12 @@ def batch_assert_movable(batch: Batch, on: date, *, doing_zh: str, doing_en: str
                        batch_id=batch.id, expiry_date=batch.expiry_date.isoformat(), on=on.isoformat())
 
 
-def batch_register(session: Session, *, actor: Actor, data: BatchCreate) -> Batch:
-    """A supplier commissions a lot: checks the supplier, the product, dates and papers."""
+def batch_register(session: Session, *, actor: Actor, data: BatchCreate,
+                   occurred_at: datetime | None = None) -> Batch:
+    """A supplier commissions a lot: checks the supplier, the product, dates and papers.
+
+    ``occurred_at`` is when the lot was registered, if not now (imports and the demo).
+    """
     supplier_id = actor.supplier_id if actor.role == "supplier" else data.supplier_id
     if actor.role == "supplier" and data.supplier_id not in (None, actor.supplier_id):
         raise Forbidden("not_your_supplier", "只能为本供应商登记批次", "You can only register your own batches")
@@ -255,7 +283,7 @@ def batch_register(session: Session, *, actor: Actor, data: BatchCreate) -> Batc
     record_event(
         session, stream=stream_of("batch", batch.id), biz_step="commissioning", action="ADD",
         disposition="active", actor=actor, subject_type="batch", subject_id=batch.id,
-        batch_id=batch.id, supplier_id=supplier.id,
+        batch_id=batch.id, supplier_id=supplier.id, occurred_at=occurred_at,
         payload={"product_id": product.id, "product": product.name, "gtin": product.gtin, "lot_code": lot,
                  "production_date": data.production_date, "expiry_date": expiry, "quantity": amount,
                  "unit": product.unit, "declared_quantity": data.quantity, "declared_unit": data.unit,

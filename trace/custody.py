@@ -14,11 +14,11 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session
 
 from trace.chain import GENESIS_HASH, canonical_json, event_hash, hashed_view
-from trace.db import utcnow
+from trace.db import transaction_memo, utcnow
 from trace.models import ChainHead, CustodyEvent, Role, User
 from trace.settings import get_settings
 
@@ -55,9 +55,29 @@ def stream_of(kind: str, key: int | str) -> str:
     return f"{kind}:{key}"
 
 
-def _locked_head(session: Session, stream: str) -> ChainHead | None:
-    statement = select(ChainHead).where(ChainHead.stream == stream).with_for_update()
-    return session.execute(statement).scalar_one_or_none()
+@dataclass
+class _Head:
+    seq: int
+    hash: str
+    stored: bool  # False until the genesis row is inserted
+
+
+def _locked_head(session: Session, stream: str) -> _Head:
+    """The chain's head, locked for the rest of the transaction.
+
+    Once locked (``FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite) no other
+    transaction can move it, so later events of the same transaction on the same chain
+    reuse the values read the first time.
+    """
+    heads = transaction_memo(session, "chain_heads")
+    head = heads.get(stream)
+    if head is None:
+        row = session.execute(
+            select(ChainHead.seq, ChainHead.hash).where(ChainHead.stream == stream).with_for_update()
+        ).first()
+        head = _Head(row.seq, row.hash, True) if row else _Head(0, GENESIS_HASH, False)
+        heads[stream] = head
+    return head
 
 
 def record_event(
@@ -77,14 +97,16 @@ def record_event(
     batch_id: int | None = None,
     corrects_event_id: str | None = None,
 ) -> CustodyEvent:
-    """Append one event to its chain. Flushes; the caller's transaction commits."""
+    """Append one event to its chain, in the caller's transaction (which commits).
+
+    Events and heads are written with plain INSERT/UPDATE statements rather than
+    through the ORM's unit of work: the log is append-only, nothing in the session
+    edits an event after it is written, and this is the hottest write path.
+    """
     recorded_at = utcnow()
     # Hash the instant in UTC: that is how both databases hand it back.
     occurred_at = (occurred_at or recorded_at).astimezone(UTC)
     head = _locked_head(session, stream)
-    if head is None:
-        head = ChainHead(stream=stream, seq=0, hash=GENESIS_HASH)
-        session.add(head)
     event = CustodyEvent(
         event_id=str(uuid.uuid4()),
         stream=stream,
@@ -108,10 +130,34 @@ def record_event(
         hash="",
     )
     event.hash = event_hash(hashed_view(event), event.prev_hash)
-    head.seq, head.hash, head.updated_at = event.seq, event.hash, recorded_at
-    session.add(event)
+    # Rows the event points at (its batch, school…) must reach the database first.
     session.flush()
+    connection = session.connection()
+    row = {name: getattr(event, name) for name in _EVENT_COLUMNS}
+    event.id = connection.execute(_INSERT_EVENT, row).scalar_one()
+    if head.stored:
+        connection.execute(_UPDATE_HEAD, {"head_stream": stream, "head_seq": event.seq, "head_hash": event.hash,
+                                          "head_updated_at": recorded_at})
+    else:
+        connection.execute(_INSERT_HEAD, {"stream": stream, "seq": event.seq, "hash": event.hash,
+                                          "updated_at": recorded_at})
+    head.seq, head.hash, head.stored = event.seq, event.hash, True
+    # A ChainHead loaded earlier in this session (by a checkpoint, say) is now stale.
+    loaded = session.identity_map.get(session.identity_key(ChainHead, stream))
+    if loaded is not None:
+        session.expire(loaded)
     return event
+
+
+_EVENTS, _HEADS = CustodyEvent.__table__, ChainHead.__table__
+_EVENT_COLUMNS = [column.name for column in _EVENTS.columns if column.name != "id"]
+# Built once: statements with bound parameters compile once and hit SQLAlchemy's cache.
+_INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
+_INSERT_HEAD = insert(_HEADS)
+_UPDATE_HEAD = (
+    update(_HEADS).where(_HEADS.c.stream == bindparam("head_stream"))
+    .values(seq=bindparam("head_seq"), hash=bindparam("head_hash"), updated_at=bindparam("head_updated_at"))
+)
 
 
 def events_for_batch(session: Session, batch_id: int) -> list[CustodyEvent]:

@@ -74,6 +74,22 @@ def is_sqlite(engine_or_session: Engine | Session) -> bool:
     return bind.dialect.name == "sqlite"
 
 
+def transaction_memo(session: Session, name: str) -> dict[Any, Any]:
+    """A dict that lives as long as the session's current transaction.
+
+    For rows a transaction has locked or that only its own writes can change (a chain
+    head under ``FOR UPDATE``/``BEGIN IMMEDIATE``, a supplier's licences): reading them
+    once per transaction is as correct as reading them every time. The memo is dropped
+    when the transaction ends, so nothing outlives a commit or a rollback.
+    """
+    transaction = session.get_transaction()
+    memos = session.info.get("transaction_memos")
+    if memos is None or transaction is None or memos[0] is not transaction:
+        memos = (transaction, {})
+        session.info["transaction_memos"] = memos
+    return memos[1].setdefault(name, {})
+
+
 @contextmanager
 def unit_of_work(engine: Engine) -> Iterator[Session]:
     """One transaction for a job or a CLI command: commit on success, else roll back."""
