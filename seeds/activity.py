@@ -1,0 +1,542 @@
+"""A deterministic generator of school-day activity for the demo, through the services only.
+
+Each school day: schools order (admin records the procurement platform's orders),
+suppliers register the day's lots and ship them, canteen staff receive, rapid-test
+vegetables and fruit, and take goods into the kitchen meal by meal. Fresh goods are
+used the day they arrive; staples (grain, oil, seasonings) are bought when stock runs
+low and drawn down over the following days, first-expiring first.
+
+Randomness comes from one ``random.Random`` per (seed, day): the same seed gives the
+same days, whatever ran before, and the global generator is never touched.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_CEILING, Decimal
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session
+
+from canteens import service as canteen_service
+from canteens.models import Meal
+from canteens.schemas import OrderCreate, OrderLineIn, OrderRevise, ReceiptCreate, ShipmentCreate, UseCreate
+from inspections import service as inspection_service
+from inspections.models import TestOutcome
+from seeds.catalogue import SeedLicence
+from suppliers import service as supplier_service
+from suppliers.schemas import BatchCreate, CertificateIn
+from trace.clock import local_zone
+from trace.custody import Actor
+from trace.db import quantity
+from trace.errors import DomainError
+
+if TYPE_CHECKING:
+    from seeds.loader import SeededSchool, SeedReference
+
+
+@dataclass(frozen=True)
+class Staple:
+    per_person: dict[Meal, float]  # base units per person at each meal that uses it
+    dish: str
+    weekly: bool = False  # seasonings leave the store once a week, not every day
+
+
+# A day school serves lunch only; 高中 and 职校 board and serve three meals. Each staple is
+# taken out of the store once a day (once a week for seasonings) for its first meal.
+STAPLES: dict[str, Staple] = {
+    "rice": Staple({Meal.lunch: 0.15, Meal.dinner: 0.12}, "米饭"),
+    "P-FLOUR-01": Staple({Meal.breakfast: 0.08, Meal.lunch: 0.04, Meal.dinner: 0.06}, "馒头、花卷"),
+    "P-NOODLE-01": Staple({Meal.lunch: 0.02}, "西红柿鸡蛋面"),
+    "P-MILLET-01": Staple({Meal.breakfast: 0.02}, "小米粥"),
+    "P-CORN-01": Staple({Meal.breakfast: 0.015}, "玉米面粥"),
+    "oil": Staple({Meal.lunch: 0.02, Meal.dinner: 0.015}, "烹调用油"),
+    "P-SALT-01": Staple({Meal.lunch: 0.004, Meal.dinner: 0.003}, "本周调味", weekly=True),
+    "P-SOY-01": Staple({Meal.lunch: 0.004, Meal.dinner: 0.003}, "本周调味", weekly=True),
+    "P-VINEGAR-01": Staple({Meal.lunch: 0.002}, "本周调味", weekly=True),
+    "P-SUGAR-01": Staple({Meal.lunch: 0.002}, "本周调味", weekly=True),
+}
+RICE = ("P-RICE-01", "P-RICE-02")
+OILS = ("P-OIL-01", "P-OIL-02", "P-OIL-03")
+BOARDING_KINDS = ("高中", "职校")
+# Boarders eat lunch and dinner from the day's fresh goods: more of them, split 55/45.
+BOARDING_FRESH_FACTOR = 1.8
+LUNCH_SHARE = Decimal("0.55")
+
+# Typical prices in 分 per base unit (kg or L); demo values, not market data.
+PRICE_FEN = {
+    "P-RICE-01": 480, "P-RICE-02": 560, "P-FLOUR-01": 400, "P-NOODLE-01": 640, "P-MILLET-01": 900,
+    "P-CORN-01": 420, "P-OIL-01": 2600, "P-OIL-02": 1200, "P-OIL-03": 1800, "P-PORK-04": 4200,
+    "P-PORK-05": 2300, "P-BEEF-01": 6800, "P-MUTTON-01": 7200, "P-CHICKEN-01": 1900, "P-CHICKEN-02": 1700,
+    "P-EGG-01": 1000, "P-FISH-01": 3200, "P-FISH-02": 1800, "P-SHRIMP-01": 9000, "P-VEG-17": 1200,
+    "P-MILK-01": 1000, "P-TOFU-01": 600, "P-SALT-01": 300, "P-SOY-01": 1100, "P-VINEGAR-01": 800,
+    "P-SUGAR-01": 900,
+}
+PRICE_BY_CATEGORY = {"肉类": 2800, "蔬菜": 420, "水果": 800}
+
+# Where lots come from, by product code or code family (demo values).
+ORIGINS: dict[str, tuple[str, ...]] = {
+    "P-RICE": ("黑龙江省五常市", "黑龙江省佳木斯市"), "P-FLOUR": ("山东省德州市", "山东省济南市章丘区"),
+    "P-NOODLE": ("山东省德州市",), "P-MILLET": ("山西省长治市沁县",), "P-CORN": ("山东省济南市章丘区",),
+    "P-OIL": ("山东省临沂市", "山东省济南市章丘区"), "P-PORK": ("山东省济南市章丘区", "山东省济南市济阳区"),
+    "P-BEEF": ("内蒙古自治区通辽市",), "P-MUTTON": ("内蒙古自治区锡林郭勒盟",), "P-CHICKEN": ("山东省潍坊市诸城市",),
+    "P-EGG": ("山东省济南市章丘区",), "P-FISH-01": ("浙江省舟山市",), "P-FISH-02": ("山东省泰安市东平县",),
+    "P-SHRIMP": ("广东省湛江市",), "P-VEG": ("山东省寿光市", "山东省济南市章丘区", "山东省聊城市莘县"),
+    "P-VEG-18": ("山东省济南市章丘区绣惠街道",), "P-FRUIT-01": ("山东省烟台市栖霞市",),
+    "P-FRUIT-02": ("海南省乐东黎族自治县",), "P-FRUIT-03": ("江西省赣州市",), "P-FRUIT-04": ("河北省泊头市",),
+    "P-MILK": ("山东省济南市章丘区",), "P-TOFU": ("山东省济南市章丘区",), "P-SALT": ("山东省潍坊市",),
+    "P-SOY": ("山东省济南市",), "P-VINEGAR": ("山东省济南市",), "P-SUGAR": ("广西壮族自治区南宁市",),
+}
+
+DISHES = {
+    "P-PORK-01": "青椒肉丝", "P-PORK-02": "肉末茄子", "P-PORK-03": "红烧肉", "P-PORK-04": "糖醋排骨",
+    "P-PORK-05": "土豆炖肉", "P-BEEF-01": "土豆烧牛腩", "P-MUTTON-01": "葱爆羊肉", "P-CHICKEN-01": "宫保鸡丁",
+    "P-CHICKEN-02": "照烧鸡腿", "P-EGG-01": "西红柿炒鸡蛋", "P-FISH-01": "红烧带鱼", "P-FISH-02": "清蒸草鱼",
+    "P-SHRIMP-01": "虾仁滑蛋", "P-TOFU-01": "家常豆腐", "P-MILK-01": "课间奶",
+}
+
+MEAL_TIMES = {Meal.breakfast: time(6, 40), Meal.lunch: time(10, 20), Meal.dinner: time(16, 20)}
+# Orders go to the platform the afternoon before; lots are registered before dawn.
+ORDER_TIME, LOT_TIME, SHIP_TIME, RECEIPT_TIME = time(14, 0), time(4, 0), time(5, 30), time(6, 20)
+
+
+@dataclass(frozen=True)
+class ProductSpec:
+    id: int
+    code: str
+    name: str
+    category: str
+    unit: str
+    storage: str
+    shelf_life_days: int
+    conversions: dict[str, Decimal]
+    required_certificate: str | None
+    rapid_test: str | None
+
+
+@dataclass(frozen=True)
+class SupplierSpec:
+    number: int
+    id: int
+    name: str
+    categories: tuple[str, ...]
+    licences: tuple[SeedLicence, ...]
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class SchoolPlan:
+    """What one school buys: fixed for the run so each canteen has its own habits."""
+
+    index: int
+    id: int
+    people: int
+    students: int
+    meals: tuple[Meal, ...]
+    milk: bool
+    rice: str
+    oil: str
+    fruit_weekdays: tuple[int, ...]
+    fish_weekday: int
+    seasoning_weekday: int
+    staff: tuple[Actor, Actor]
+
+    @property
+    def boarding(self) -> bool:
+        return Meal.dinner in self.meals
+
+    def product_code(self, slot: str) -> str:
+        return {"rice": self.rice, "oil": self.oil}.get(slot, slot)
+
+    def daily_need(self, staple: Staple) -> float:
+        return self.people * sum(staple.per_person.get(meal, 0) for meal in self.meals)
+
+    def use_meal(self, staple: Staple) -> Meal | None:
+        """The meal a staple is taken out for: the first one of its meals this school serves."""
+        return next((meal for meal in staple.per_person if meal in self.meals), None)
+
+
+@dataclass
+class OnHand:
+    """What a canteen still holds of one batch, drawn down as the day's uses are recorded."""
+
+    batch_id: int
+    expiry: date
+    quantity: Decimal
+
+
+@dataclass
+class Delivery:
+    """One order line of the day, from order to receipt (plain values, not rows: see ``held``)."""
+
+    school: SchoolPlan
+    supplier: SupplierSpec
+    product: ProductSpec
+    line_id: int
+    quantity: Decimal  # in the product's base unit
+    ordered_quantity: Decimal
+    ordered_unit: str
+    batch_id: int = 0
+    accepted: Decimal = Decimal(0)
+
+
+def _letters(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: a product's letter in its supplier's lot codes."""
+    text = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        text = chr(ord("A") + rest) + text
+    return text
+
+
+def _at(day: date, start: time, rng: random.Random, spread_minutes: int) -> datetime:
+    moment = datetime.combine(day, start, tzinfo=local_zone())
+    return moment + timedelta(minutes=rng.randrange(spread_minutes), seconds=rng.randrange(60))
+
+
+def _half_kg(amount: float) -> Decimal:
+    return max(Decimal("0.5"), Decimal(round(amount * 2)) / 2)
+
+
+def _dish(product: ProductSpec) -> str:
+    if product.code in DISHES:
+        return DISHES[product.code]
+    return "餐后水果" if product.category == "水果" else f"清炒{product.name.split('（')[0]}"
+
+
+def _licensed(licences: tuple[SeedLicence, ...], on: date) -> bool:
+    return any(lic.issued_on <= on <= lic.expires_on for lic in licences)
+
+
+class ActivityGenerator:
+    """Generates school days one at a time; remembers the lots it registered across days."""
+
+    def __init__(self, reference: SeedReference, *, seed: int) -> None:
+        self.seed = seed
+        self.admin = Actor.of(reference.admin)
+        self.products = {
+            code: ProductSpec(product.id, code, product.name, product.category.value, product.unit,
+                              product.storage.value, product.shelf_life_days, dict(spec.conversions),
+                              product.required_certificate, product.rapid_test)
+            for code, (spec, product) in reference.products.items()
+        }
+        self.suppliers = [SupplierSpec(s.number, s.supplier.id, s.supplier.name, s.seed.categories,
+                                       s.seed.licences, Actor.of(s.user)) for s in reference.suppliers]
+        self.by_category = {
+            category: [p for p in self.products.values() if p.category == category]
+            for category in dict.fromkeys(p.category for p in self.products.values())
+        }
+        rng = random.Random(f"{seed}:plans")
+        self.schools = [self._plan(rng, index, s) for index, s in enumerate(reference.schools)]
+        self.staples = set(STAPLES) - {"rice", "oil"} | set(RICE) | set(OILS)
+        self.held: list[object] = []
+        self.batches: dict[int, tuple[str, date]] = {}  # batch id → (product code, expiry)
+        self.lots: set[tuple[str, str]] = set()
+
+    def _plan(self, rng: random.Random, index: int, seeded: SeededSchool) -> SchoolPlan:
+        boarding = seeded.seed.kind in BOARDING_KINDS
+        return SchoolPlan(
+            index=index, id=seeded.school.id, people=seeded.seed.students + seeded.seed.staff,
+            students=seeded.seed.students,
+            meals=(Meal.breakfast, Meal.lunch, Meal.dinner) if boarding else (Meal.lunch,),
+            milk=seeded.seed.kind in ("小学", "九年一贯") and rng.random() < 0.5,
+            rice=rng.choice(RICE), oil=rng.choice(OILS),
+            fruit_weekdays=tuple(sorted(rng.sample(range(5), 2))), fish_weekday=rng.randrange(5),
+            seasoning_weekday=rng.randrange(5),
+            staff=(Actor.of(seeded.staff[0]), Actor.of(seeded.staff[1])),
+        )
+
+    # --- one day ---------------------------------------------------------------------------
+
+    def run_day(self, session: Session, day: date) -> None:
+        rng = random.Random(f"{self.seed}:{day.isoformat()}")
+        # The session's identity map holds rows only while something references them, so
+        # the services' session.get() of a product, supplier, school, order or batch would
+        # go back to the database on every call; holding them for the day avoids that.
+        self.held = [*supplier_service.product_list(session), *supplier_service.supplier_list(session),
+                     *canteen_service.school_list(session)]
+        available = self._available_suppliers(session, day)
+        deliveries: list[Delivery] = []
+        sequence = 0
+        for school in self.schools:
+            stock = self._stock(session, school, day)
+            for supplier, wanted in self._needs(rng, school, day, stock, available).items():
+                sequence += 1
+                deliveries += self._order(session, rng, school, supplier, wanted, day, sequence)
+        self._register_batches(session, rng, deliveries, day)
+        for school in self.schools:
+            mine = [d for d in deliveries if d.school is school]
+            if school.boarding:
+                self._use_staples(session, rng, school, day, Meal.breakfast, self._stock(session, school, day))
+            for delivery in mine:
+                self._ship_and_receive(session, rng, delivery, day)
+            stock = self._stock(session, school, day)
+            for meal in school.meals[1:] if school.boarding else school.meals:
+                self._use_fresh(session, rng, school, mine, day, meal)
+                self._use_staples(session, rng, school, day, meal, stock)
+
+    def _available_suppliers(self, session: Session, day: date) -> set[int]:
+        available = set()
+        for spec in self.suppliers:
+            try:
+                supplier = supplier_service.supplier_get(session, spec.id)
+                supplier_service.supplier_assert_may_supply(session, supplier, day)
+            except DomainError:
+                continue
+            available.add(spec.number)
+        return available
+
+    def _supplier_for(self, school: SchoolPlan, category: str, available: set[int]) -> SupplierSpec | None:
+        """The school's usual supplier for a category, or the next one that may supply today."""
+        candidates = [s for s in self.suppliers if category in s.categories]
+        for step in range(len(candidates)):
+            candidate = candidates[(school.index + step) % len(candidates)]
+            if candidate.number in available:
+                return candidate
+        return None
+
+    # --- orders ----------------------------------------------------------------------------
+
+    def _needs(self, rng: random.Random, school: SchoolPlan, day: date, stock: dict[str, list[OnHand]],
+               available: set[int]) -> dict[SupplierSpec, list[tuple[ProductSpec, Decimal, str]]]:
+        """Today's order lines (product, quantity, ordered unit), grouped by supplier."""
+        fresh_scale = school.people * (BOARDING_FRESH_FACTOR if school.boarding else 1)
+        wanted: dict[str, tuple[Decimal, str]] = {}
+        vegetables = rng.sample(self.by_category["蔬菜"], rng.randint(3, 4))
+        weights = [rng.uniform(0.7, 1.3) for _ in vegetables]
+        for product, weight in zip(vegetables, weights, strict=True):
+            wanted[product.code] = (_half_kg(0.30 * fresh_scale * weight / sum(weights)), product.unit)
+        meat = self.by_category["肉类"]
+        wanted[rng.choice([p for p in meat if p.storage == "chilled"]).code] = (_half_kg(0.06 * fresh_scale), "kg")
+        if rng.random() < 0.4:
+            frozen = rng.choice([p for p in meat if p.storage == "frozen"])
+            wanted[frozen.code] = (_half_kg(0.04 * fresh_scale), "kg")
+        wanted["P-EGG-01"] = (_half_kg(0.05 * fresh_scale), "kg")
+        wanted["P-TOFU-01"] = (_half_kg(0.03 * fresh_scale), "kg")
+        if day.weekday() in school.fruit_weekdays:
+            wanted[rng.choice(self.by_category["水果"]).code] = (_half_kg(0.12 * school.people), "kg")
+        if day.weekday() == school.fish_weekday:
+            wanted[rng.choice(self.by_category["水产"]).code] = (_half_kg(0.06 * fresh_scale), "kg")
+        if school.milk:
+            wanted["P-MILK-01"] = (Decimal(school.students), "盒")
+        for slot, staple in STAPLES.items():
+            code, daily = school.product_code(slot), school.daily_need(staple)
+            on_hand = sum((row.quantity for row in stock.get(code, [])), Decimal(0))
+            # Buy a week or so at a time, before the store runs short of the next draw.
+            draw, stock_days = (5, rng.randint(10, 15)) if staple.weekly else (1, rng.randint(4, 7))
+            if daily and on_hand < Decimal(2 * draw * daily):
+                wanted[code] = self._in_packages(self.products[code], daily * stock_days)
+        grouped: dict[SupplierSpec, list[tuple[ProductSpec, Decimal, str]]] = defaultdict(list)
+        for code, (amount, unit) in wanted.items():
+            product = self.products[code]
+            supplier = self._supplier_for(school, product.category, available)
+            if supplier is not None:
+                grouped[supplier].append((product, amount, unit))
+        return grouped
+
+    @staticmethod
+    def _in_packages(product: ProductSpec, amount: float) -> tuple[Decimal, str]:
+        """Staples are bought in whole packages: the largest one not bigger than the need."""
+        if not product.conversions:
+            return Decimal(amount).to_integral_value(ROUND_CEILING), product.unit
+        fitting = [(f, u) for u, f in product.conversions.items() if f <= Decimal(amount)]
+        factor, unit = max(fitting) if fitting else min((f, u) for u, f in product.conversions.items())
+        return (Decimal(amount) / factor).to_integral_value(ROUND_CEILING), unit
+
+    def _price(self, product: ProductSpec, unit: str) -> int:
+        per_base = PRICE_FEN.get(product.code) or PRICE_BY_CATEGORY.get(product.category, 500)
+        return int(per_base * product.conversions.get(unit, Decimal(1)))
+
+    def _order(self, session: Session, rng: random.Random, school: SchoolPlan, supplier: SupplierSpec,
+               wanted: list[tuple[ProductSpec, Decimal, str]], day: date, sequence: int) -> list[Delivery]:
+        number = f"ZQCG-{day:%Y%m%d}-{sequence:04d}"
+        lines = [OrderLineIn(line_number=n, product_id=product.id, quantity=amount, unit=unit,
+                             unit_price_fen=self._price(product, unit))
+                 for n, (product, amount, unit) in enumerate(wanted, start=1)]
+        ordered_at = _at(day - timedelta(days=1), ORDER_TIME, rng, 180)
+        order = canteen_service.order_create(session, actor=self.admin, data=OrderCreate(
+            order_number=number, school_id=school.id, supplier_id=supplier.id, delivery_date=day, lines=lines),
+            occurred_at=ordered_at)
+        if rng.random() < 0.03:
+            revised = [line.model_copy(update={"quantity": self._adjusted(rng, line.quantity, line.unit)})
+                       for line in lines]
+            canteen_service.order_revise(session, actor=self.admin, order_number=number, data=OrderRevise(
+                delivery_date=day, note="临时调整就餐人数", lines=revised),
+                occurred_at=ordered_at + timedelta(hours=2, minutes=rng.randrange(60)))
+        revision, current = canteen_service.order_revisions(session, order.id)[-1]
+        self.held += [order, revision, *current]  # shipments look their order line up again
+        products = {p.id: p for p, _, _ in wanted}
+        return [Delivery(school, supplier, products[line.product_id], line.id, line.quantity, line.ordered_quantity,
+                         line.ordered_unit) for line in current]
+
+    @staticmethod
+    def _adjusted(rng: random.Random, amount: Decimal, unit: str) -> Decimal:
+        if unit == "kg":
+            return _half_kg(float(amount) * rng.uniform(0.9, 1.1))
+        return max(Decimal(1), amount + rng.choice((-1, 1)) * max(1, int(amount) // 20))
+
+    # --- batches ---------------------------------------------------------------------------
+
+    def _register_batches(self, session: Session, rng: random.Random, deliveries: list[Delivery], day: date) -> None:
+        """One lot per supplier, product and day, a little more than the day's orders."""
+        lots: dict[tuple[int, str], list[Delivery]] = defaultdict(list)
+        for delivery in deliveries:
+            lots[delivery.supplier.number, delivery.product.code].append(delivery)
+        for serial, group in enumerate(lots.values(), start=1):
+            supplier, product = group[0].supplier, group[0].product
+            ordered = sum((d.quantity for d in group), Decimal(0))
+            amount = (ordered * Decimal(rng.uniform(1.01, 1.05))).to_integral_value(ROUND_CEILING)
+            production = day - timedelta(days=self._age(rng, product))
+            if not _licensed(supplier.licences, production):
+                production = day
+            batch = supplier_service.batch_register(session, actor=supplier.actor, data=BatchCreate(
+                product_id=product.id, lot_code=self._lot_code(supplier, product, production),
+                production_date=production, quantity=amount, unit=product.unit,
+                origin=rng.choice(ORIGINS.get(product.code) or ORIGINS[product.code.rsplit("-", 1)[0]]),
+                certificates=self._certificates(rng, supplier, product, production, serial)),
+                occurred_at=_at(day, LOT_TIME, rng, 60))
+            self.batches[batch.id] = (product.code, batch.expiry_date)
+            self.held.append(batch)
+            for delivery in group:
+                delivery.batch_id = batch.id
+
+    def _age(self, rng: random.Random, product: ProductSpec) -> int:
+        """Days between production and delivery: staples weeks, frozen days to weeks, fresh 0–2."""
+        if product.code in self.staples:
+            return rng.randint(10, min(60, product.shelf_life_days // 4))
+        if product.storage == "frozen":
+            return rng.randint(3, 30)
+        return rng.randint(0, min(2, product.shelf_life_days - 1))
+
+    def _lot_code(self, supplier: SupplierSpec, product: ProductSpec, production: date) -> str:
+        """S<supplier><yymmdd><product letter>, suffixed 2, 3… when a lot of that date exists."""
+        mine = [p.code for c in supplier.categories for p in self.by_category.get(c, [])]
+        base = f"S{supplier.number:02d}{production:%y%m%d}{_letters(mine.index(product.code))}"
+        lot, n = base, 1
+        while (product.code, lot) in self.lots:
+            n += 1
+            lot = f"{base}{n}"
+        self.lots.add((product.code, lot))
+        return lot
+
+    @staticmethod
+    def _certificates(rng: random.Random, supplier: SupplierSpec, product: ProductSpec, production: date,
+                      serial: int) -> list[CertificateIn]:
+        """The papers each product requires (domain.md §5); pork has two more."""
+        if product.required_certificate == "承诺达标合格证":
+            number = f"CNHG{production:%Y%m%d}{supplier.number:02d}{serial:04d}"
+            return [CertificateIn(kind="承诺达标合格证", number=number, issued_by=supplier.name, issued_on=production)]
+        if product.required_certificate != "动物检疫合格证明":
+            return []
+        papers = [CertificateIn(kind="动物检疫合格证明", number=f"37{rng.randrange(10**9, 10**10)}",
+                                issued_by="示例官方兽医", issued_on=production)]
+        if product.code.startswith("P-PORK"):
+            papers += [
+                CertificateIn(kind="肉品品质检验合格证", number=f"RPJY{production:%y%m%d}{serial:04d}",
+                              issued_by="示例定点屠宰厂", issued_on=production),
+                CertificateIn(kind="非洲猪瘟检测报告", number=f"ASF{production:%Y%m%d}{serial:04d}",
+                              issued_by="示例动物疫病检测实验室", issued_on=production),
+            ]
+        return papers
+
+    # --- shipping, receiving, testing ------------------------------------------------------
+
+    def _ship_and_receive(self, session: Session, rng: random.Random, delivery: Delivery, day: date) -> None:
+        product = delivery.product
+        shipment = canteen_service.shipment_create(session, actor=delivery.supplier.actor, data=ShipmentCreate(
+            batch_id=delivery.batch_id, order_line_id=delivery.line_id, quantity=delivery.ordered_quantity,
+            unit=delivery.ordered_unit, ship_date=day), occurred_at=_at(day, SHIP_TIME, rng, 45))
+        rejected, reason = Decimal(0), ""
+        if rng.random() < 0.01:
+            package = product.conversions.get(delivery.ordered_unit)
+            if package is not None and delivery.ordered_quantity >= 2:
+                rejected, reason = package, "包装破损"
+            else:
+                rejected, reason = max(Decimal("0.1"), quantity(shipment.quantity * Decimal("0.04"))), "感官异常"
+        temperature = None
+        if product.storage == "chilled":
+            temperature = round(rng.uniform(1, 6), 1)
+        elif product.storage == "frozen":
+            temperature = round(rng.uniform(-20, -15), 1)
+        staff = rng.choice(delivery.school.staff)
+        received_at = _at(day, RECEIPT_TIME, rng, 60)
+        receipt = canteen_service.receipt_create(session, actor=staff, data=ReceiptCreate(
+            shipment_id=shipment.id, accepted_quantity=shipment.quantity - rejected, rejected_quantity=rejected,
+            unit=product.unit, rejection_reason=reason, arrival_temperature_celsius=temperature, receipt_date=day,
+        ), occurred_at=received_at)
+        delivery.accepted = receipt.accepted_quantity
+        self._rapid_test(session, rng, delivery, staff, received_at)
+
+    def _rapid_test(self, session: Session, rng: random.Random, delivery: Delivery, staff: Actor,
+                    received_at: datetime) -> None:
+        tested_at = received_at + timedelta(minutes=rng.randint(10, 25))
+        if delivery.product.rapid_test == "pesticide_enzyme_inhibition":
+            # Inhibition ≥ 50 % is positive; 40–50 % is the configurable warning band (domain.md §4.1).
+            warning = rng.random() < 0.02
+            value = Decimal(str(round(rng.uniform(40, 49.9) if warning else rng.uniform(5, 35), 1)))
+            inspection_service.test_result_record(
+                session, actor=staff, batch_id=delivery.batch_id, school_id=delivery.school.id,
+                kind="pesticide_enzyme_inhibition", method="GB/T 5009.199-2003", value=value, value_unit="%",
+                outcome=TestOutcome.warning if warning else TestOutcome.passed, tested_at=tested_at)
+        elif delivery.product.rapid_test == "clenbuterol" and rng.random() < 0.25:
+            inspection_service.test_result_record(
+                session, actor=staff, batch_id=delivery.batch_id, school_id=delivery.school.id,
+                kind="clenbuterol", method="胶体金免疫层析法（瘦肉精快速检测卡）", outcome=TestOutcome.passed,
+                tested_at=tested_at)
+
+    # --- the kitchen -----------------------------------------------------------------------
+
+    def _stock(self, session: Session, school: SchoolPlan, day: date) -> dict[str, list[OnHand]]:
+        """Unexpired stock on hand by product code, first-expiring batch first."""
+        # Every batch in stock was registered by this run: seed_demo refuses a database with activity.
+        rows: dict[str, list[OnHand]] = defaultdict(list)
+        for row in canteen_service.stock_of_school(session, school.id):
+            code, expiry = self.batches[row.batch_id]
+            if expiry >= day:
+                rows[code].append(OnHand(row.batch_id, expiry, row.on_hand))
+        for batches in rows.values():
+            batches.sort(key=lambda r: (r.expiry, r.batch_id))
+        return rows
+
+    def _use(self, session: Session, rng: random.Random, school: SchoolPlan, batch_id: int, amount: Decimal,
+             unit: str, day: date, meal: Meal, dish: str) -> None:
+        canteen_service.use_create(session, actor=school.staff[0], data=UseCreate(
+            batch_id=batch_id, quantity=amount, unit=unit, use_date=day, meal=meal, dish=dish,
+        ), occurred_at=_at(day, MEAL_TIMES[meal], rng, 30))
+
+    def _use_fresh(self, session: Session, rng: random.Random, school: SchoolPlan, deliveries: list[Delivery],
+                   day: date, meal: Meal) -> None:
+        """Fresh goods go into the day's meals: all at lunch, or 55/45 with dinner for boarders."""
+        for delivery in deliveries:
+            product = delivery.product
+            if product.code in self.staples or delivery.accepted <= 0:
+                continue
+            whole_day = not school.boarding or product.category in ("水果", "乳制品")
+            if whole_day and meal != Meal.lunch:
+                continue
+            lunch = delivery.accepted if whole_day else quantity(delivery.accepted * LUNCH_SHARE)
+            amount = lunch if meal == Meal.lunch else delivery.accepted - lunch
+            if amount > 0:
+                self._use(session, rng, school, delivery.batch_id, amount, product.unit, day, meal, _dish(product))
+
+    def _use_staples(self, session: Session, rng: random.Random, school: SchoolPlan, day: date, meal: Meal,
+                     stock: dict[str, list[OnHand]]) -> None:
+        """Take out the staples due at this meal, first-expiring batch first, never beyond what is on hand."""
+        for slot, staple in STAPLES.items():
+            if school.use_meal(staple) != meal or (staple.weekly and day.weekday() != school.seasoning_weekday):
+                continue
+            code = school.product_code(slot)
+            need = quantity(school.daily_need(staple) * (5 if staple.weekly else 1))
+            for row in stock.get(code, []):
+                take = min(need, row.quantity)
+                if take <= 0:
+                    continue
+                self._use(session, rng, school, row.batch_id, take, self.products[code].unit, day, meal, staple.dish)
+                row.quantity -= take
+                need -= take
+                if need <= 0:
+                    break
