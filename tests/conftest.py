@@ -11,7 +11,9 @@ import atexit
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,11 +31,12 @@ os.environ.setdefault("TRACE_SCHEDULER", "0")
 
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from trace import registry  # noqa: E402
-from trace.db import make_engine  # noqa: E402
+from trace.db import make_engine, normalize_database_url  # noqa: E402
 
 PG_URL = os.environ.get("TRACE_TEST_DATABASE_URL", "")
 NO_SKIP = os.environ.get("TRACE_NO_SKIP") == "1"
@@ -112,3 +115,28 @@ def app(engine: Engine):  # type: ignore[no-untyped-def]
 def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     with TestClient(app) as test_client:
         yield test_client
+
+
+@contextmanager
+def new_empty_database(directory: Path) -> Iterator[str]:
+    """A database with no tables at all, as a fresh install has: a new SQLite file, or
+    a new PostgreSQL database beside the test one (dropped afterwards)."""
+    if not PG_URL:
+        yield f"sqlite:///{directory / f'empty-{uuid.uuid4().hex[:8]}.db'}"
+        return
+    name = f"trace_empty_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(PG_URL).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(normalize_database_url(PG_URL)).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def empty_database_url(tmp_path: Path) -> Iterator[str]:
+    with new_empty_database(tmp_path) as url:
+        yield url

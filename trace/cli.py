@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from trace import accounts, checkpoints, migrate, registry
 from trace.db import make_engine, unit_of_work
+from trace.errors import DomainError
 from trace.models import Batch, CustodyEvent, Role, User
 from trace.settings import get_settings
 
@@ -40,9 +41,18 @@ def _has_batches() -> bool:
         return session.execute(select(func.count()).select_from(Batch)).scalar_one() > 0
 
 
-def _fail(message: str) -> None:
-    console.print(f"[red]{message}[/red]")
+def _fail(message: str) -> NoReturn:
+    console.print(f"[red]{message}[/red]", highlight=False)
     raise typer.Exit(1)
+
+
+def _date_option(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        _fail(f"{name} 须为 YYYY-MM-DD 格式的日期 / {name} must be a date as YYYY-MM-DD: {value!r}")
 
 
 @db_app.command("upgrade")
@@ -73,7 +83,7 @@ def seed(
     reset: Annotated[bool, typer.Option(help="Drop all data first")] = False,
 ) -> None:
     """Load the demo data: 32 schools, 12 suppliers, 60 products and N school days of activity."""
-    from seeds.loader import seed_demo
+    from seeds.loader import SeedError, seed_demo
 
     if reset:
         db_reset(yes=True)
@@ -83,9 +93,17 @@ def seed(
     with Progress(TextColumn("[bold]生成示例数据 seeding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console) as progress:
         task = progress.add_task("days", total=days)
-        summary = seed_demo(engine, days=days, start=date.fromisoformat(start) if start else None, seed=random_seed,
-                            progress=lambda done, total: progress.update(task, completed=done, total=total))
-    console.print(summary)
+        try:
+            summary = seed_demo(engine, days=days, start=_date_option(start, "--start"), seed=random_seed,
+                                progress=lambda done, total: progress.update(task, completed=done, total=total))
+        except SeedError as refused:
+            progress.stop()
+            _fail(str(refused))
+    span = f"{summary.start} – {summary.end}" if summary.start else "no school days"
+    console.print(f"seeded {summary.days} school days ({span}) in {summary.elapsed_seconds:.0f} s: "
+                  f"{summary.orders} orders, {summary.batches} batches, {summary.shipments} shipments, "
+                  f"{summary.receipts} receipts, {summary.uses} uses, {summary.tests} tests, "
+                  f"{summary.events} custody events")
 
 
 @user_app.command("create")
@@ -206,8 +224,8 @@ def labels(
             contents = [batch_labels.label_for_batch(session, batch_get(session, record.batch_id),
                                                      quantity=record.quantity)]
         else:
-            start = date.fromisoformat(first)
-            batches = batch_labels.batches_produced_between(session, start, date.fromisoformat(last) if last else start,
+            start = _date_option(first, "--from")
+            batches = batch_labels.batches_produced_between(session, start, _date_option(last, "--to") or start,
                                                             supplier_id=supplier_id)
             contents = [batch_labels.label_for_batch(session, batch) for batch in batches]
     if not contents:
@@ -243,5 +261,9 @@ def serve(
 
 
 def main() -> None:
-    app()
-
+    try:
+        app()
+    except DomainError as refused:
+        # The same refusal the API answers with a 4xx: a message, not a traceback.
+        console.print(f"[red]{refused.zh}[/red] / {refused.en} ({refused.code})", highlight=False)
+        raise SystemExit(1) from None
