@@ -4,6 +4,7 @@ checkpoints and exports. ``python -m trace --help`` lists the commands."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import date
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
@@ -253,6 +254,10 @@ def serve(
     """Migrate, load demo data into an empty database, and serve the app."""
     import uvicorn
 
+    # Labels and the resolver's links name the server; unless configured, that is this one.
+    if "resolver_base_url" not in get_settings().model_fields_set:
+        os.environ["TRACE_RESOLVER_BASE_URL"] = f"http://{host}:{port}"
+        get_settings.cache_clear()
     migrate.upgrade(get_settings().database_url)
     if demo_days and not _has_batches():
         seed(days=demo_days, start=None, random_seed=2025, reset=False)

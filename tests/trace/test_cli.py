@@ -154,3 +154,21 @@ def test_a_refusal_prints_its_reason_not_a_traceback(operator: str) -> None:
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert "user_not_found" in result.stdout
+
+
+def test_serve_points_labels_at_itself_unless_a_resolver_is_configured(
+        operator: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    served: list[str] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: served.append(get_settings().resolver_base_url))
+    monkeypatch.setenv("TRACE_RESOLVER_BASE_URL", "unset-below")  # restored (removed) after the test
+    monkeypatch.delenv("TRACE_RESOLVER_BASE_URL")
+    get_settings.cache_clear()
+
+    invoke("serve", "--port", "8123", "--demo-days", "0")
+    monkeypatch.setenv("TRACE_RESOLVER_BASE_URL", "https://trace.zhangqiu.example")
+    get_settings.cache_clear()
+    invoke("serve", "--port", "8124", "--demo-days", "0")
+
+    assert served == ["http://127.0.0.1:8123", "https://trace.zhangqiu.example"]
