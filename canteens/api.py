@@ -9,15 +9,28 @@ from fastapi.responses import Response
 
 from canteens import service
 from canteens.schemas import (
-    CanteenPublic, OrderCreate, OrderLinePublic, OrderPublic, OrderRevise, OrderRevisionPublic, ReceiptCreate,
-    ReceiptPublic, SchoolCreate, SchoolPublic, ShipmentCreate, ShipmentPublic, StockPublic, UseCreate, UsePublic,
+    CanteenPublic,
+    OrderCreate,
+    OrderLinePublic,
+    OrderPublic,
+    OrderRevise,
+    OrderRevisionPublic,
+    ReceiptCreate,
+    ReceiptPublic,
+    SchoolCreate,
+    SchoolPublic,
+    ShipmentCreate,
+    ShipmentPublic,
+    StockPublic,
+    UseCreate,
+    UsePublic,
 )
 from suppliers import labels
 from suppliers import service as supplier_service
 from trace.custody import Actor
-from trace.labels import render_label_sheet_pdf
 from trace.deps import ActorDep, AdminDep, SessionDep, WriteDep, require_roles
 from trace.errors import Forbidden
+from trace.labels import render_label_sheet_pdf
 from trace.models import Role
 
 router = APIRouter(tags=["canteens 学校食堂"])

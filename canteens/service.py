@@ -16,9 +16,26 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from canteens.models import (
-    Canteen, KitchenUse, MEAL_ZH, OrderLine, OrderRevision, PurchaseOrder, Receipt, School, Shipment, Stock,
+    MEAL_ZH,
+    Canteen,
+    KitchenUse,
+    OrderLine,
+    OrderRevision,
+    PurchaseOrder,
+    Receipt,
+    School,
+    Shipment,
+    Stock,
 )
-from canteens.schemas import OrderCreate, OrderLineIn, OrderRevise, ReceiptCreate, SchoolCreate, ShipmentCreate, UseCreate
+from canteens.schemas import (
+    OrderCreate,
+    OrderLineIn,
+    OrderRevise,
+    ReceiptCreate,
+    SchoolCreate,
+    ShipmentCreate,
+    UseCreate,
+)
 from suppliers import service as supplier_service
 from suppliers.licence_numbers import parse_licence_number
 from suppliers.models import StorageCondition

@@ -10,14 +10,22 @@ from fastapi.responses import Response
 from suppliers import labels, service
 from suppliers.models import Supplier
 from suppliers.schemas import (
-    BatchCreate, BatchPublic, CertificatePublic, LicenceCreate, LicencePublic, ProductCreate, ProductPublic,
-    SupplierCreate, SupplierPublic, SupplierStanding,
+    BatchCreate,
+    BatchPublic,
+    CertificatePublic,
+    LicenceCreate,
+    LicencePublic,
+    ProductCreate,
+    ProductPublic,
+    SupplierCreate,
+    SupplierPublic,
+    SupplierStanding,
 )
 from trace.custody import Actor
 from trace.deps import ActorDep, AdminDep, SessionDep, WriteDep, require_roles
 from trace.errors import Forbidden
-from trace.models import Role
 from trace.labels import render_label_png, render_label_sheet_pdf
+from trace.models import Role
 from trace.queries import batch_for_reader
 
 router = APIRouter(tags=["suppliers 供应商"])

@@ -3,8 +3,8 @@ shipment, receipt and use, and traces correctly in both directions."""
 
 from __future__ import annotations
 
-from tests.factories import bearer, days_ago, make_user, today
 from suppliers.credit_code import make_credit_code
+from tests.factories import bearer, days_ago, make_user, today
 from trace.models import Role
 
 

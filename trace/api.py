@@ -12,11 +12,20 @@ from sqlalchemy import select
 from trace import accounts, checkpoints, queries
 from trace.custody import Actor, events_in_stream
 from trace.deps import ActorDep, AdminDep, SessionDep, WriteDep, require_roles
-from trace.errors import Forbidden, NotFound
+from trace.errors import NotFound
 from trace.models import CustodyEvent, Role, User
 from trace.schemas import (
-    BackwardTrace, CheckpointPublic, EventPublic, ForwardTrace, HeldCheckpoint, Me, TokenCreate, TokenIssued,
-    UserCreate, UserPublic, VerificationPublic,
+    BackwardTrace,
+    CheckpointPublic,
+    EventPublic,
+    ForwardTrace,
+    HeldCheckpoint,
+    Me,
+    TokenCreate,
+    TokenIssued,
+    UserCreate,
+    UserPublic,
+    VerificationPublic,
 )
 
 router = APIRouter(tags=["custody 追溯核心"])

@@ -26,10 +26,10 @@ from inspections.api import router as inspections_router  # noqa: E402
 from suppliers.api import router as suppliers_router  # noqa: E402
 from trace import registry  # noqa: E402,F401
 from trace.api import router as trace_router  # noqa: E402
-from trace.resolver import router as resolver_router  # noqa: E402
 from trace.db import make_engine  # noqa: E402
 from trace.errors import DomainError, ErrorBody  # noqa: E402
 from trace.jobs import start_scheduler  # noqa: E402
+from trace.resolver import router as resolver_router  # noqa: E402
 from trace.settings import get_settings  # noqa: E402
 
 log = logging.getLogger("trace")

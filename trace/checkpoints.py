@@ -30,7 +30,6 @@ from trace.db import utcnow
 from trace.models import ChainHead, Checkpoint, CheckpointedHead, CustodyEvent
 from trace.settings import get_settings
 
-
 # --- keys -----------------------------------------------------------------------------------
 
 

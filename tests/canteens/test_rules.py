@@ -241,9 +241,8 @@ def test_a_shipment_must_match_its_order_line(client, session, world):
 
 def test_a_superseded_order_revision_cannot_be_shipped_against(client, session, world):
     from canteens import service as canteen_service
-    from canteens.schemas import OrderLineIn, OrderRevise
-
     from canteens.models import OrderRevision, PurchaseOrder
+    from canteens.schemas import OrderLineIn, OrderRevise
 
     revision = session.get(OrderRevision, world.line.revision_id)
     order = session.get(PurchaseOrder, revision.order_id)

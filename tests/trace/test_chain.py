@@ -6,7 +6,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from trace.chain import (
-    GENESIS_HASH, ChainTip, canonical_json, compare_with_head, event_hash, hashed_view, verify_chain,
+    GENESIS_HASH,
+    ChainTip,
+    canonical_json,
+    compare_with_head,
+    event_hash,
+    hashed_view,
+    verify_chain,
 )
 
 

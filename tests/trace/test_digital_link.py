@@ -12,7 +12,12 @@ import biip
 import pytest
 
 from trace.digital_link import (
-    DigitalLinkKey, assign_gtin, build_digital_link, gtin_check_digit, normalize_gtin, normalize_lot,
+    DigitalLinkKey,
+    assign_gtin,
+    build_digital_link,
+    gtin_check_digit,
+    normalize_gtin,
+    normalize_lot,
     parse_digital_link,
 )
 from trace.errors import Invalid

@@ -18,8 +18,15 @@ import trace.labels as labels
 from trace.digital_link import build_digital_link
 from trace.errors import DomainError, Invalid
 from trace.labels import (
-    DPIS, LABEL_SIZES, LabelContent, draws_chinese, find_cjk_font, label_pixels, render_label_png,
-    render_label_sheet_pdf, sheet_grid,
+    DPIS,
+    LABEL_SIZES,
+    LabelContent,
+    draws_chinese,
+    find_cjk_font,
+    label_pixels,
+    render_label_png,
+    render_label_sheet_pdf,
+    sheet_grid,
 )
 
 zxingcpp = pytest.importorskip("zxingcpp", reason="zxing-cpp decodes the labels")

@@ -7,7 +7,13 @@ import json
 from sqlalchemy import delete, select, text, update
 
 from tests.factories import make_world
-from trace.checkpoints import checkpoint_create, checkpoint_document, load_or_create_signing_key, public_key_pem, verify_log
+from trace.checkpoints import (
+    checkpoint_create,
+    checkpoint_document,
+    load_or_create_signing_key,
+    public_key_pem,
+    verify_log,
+)
 from trace.models import ChainHead, Checkpoint, CustodyEvent
 
 
