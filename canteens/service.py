@@ -3,8 +3,6 @@
 Quantity rules hold under concurrency: each running total is changed by one
 conditional UPDATE (``… WHERE total + :q <= limit``), which PostgreSQL re-checks
 after any row lock it waited for, and which SQLite runs inside ``BEGIN IMMEDIATE``.
-The UPDATEs skip SQLAlchemy's in-memory evaluation (it scans every object in the
-session on each call) and expire the one attribute they moved instead.
 """
 
 from __future__ import annotations
@@ -12,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from canteens.models import (
@@ -41,10 +39,38 @@ from suppliers.licence_numbers import parse_licence_number
 from suppliers.models import StorageCondition
 from trace.clock import local_today, local_zone
 from trace.custody import Actor, record_event, stream_of
-from trace.db import insert_ignoring_conflict, quantity, utcnow
+from trace.db import Quantity, insert_ignoring_conflict, quantity, utcnow
 from trace.errors import Conflict, Forbidden, Invalid, NotFound
 from trace.models import Batch
 from trace.settings import get_settings
+
+# The running totals, each moved by one conditional UPDATE. Built once on the tables
+# (not the ORM classes): they compile once, and the ORM has no objects to synchronize —
+# callers expire the one attribute they moved.
+_BATCHES, _SHIPMENTS, _STOCK = Batch.__table__, Shipment.__table__, Stock.__table__
+_AMOUNT = bindparam("amount", type_=Quantity())
+_GROW_SHIPPED = (
+    update(_BATCHES)
+    .where(_BATCHES.c.id == bindparam("b_id"), _BATCHES.c.shipped_quantity + _AMOUNT <= _BATCHES.c.quantity)
+    .values(shipped_quantity=_BATCHES.c.shipped_quantity + _AMOUNT)
+)
+_GROW_ACCOUNTED = (
+    update(_SHIPMENTS)
+    .where(_SHIPMENTS.c.id == bindparam("s_id"),
+           _SHIPMENTS.c.accounted_quantity + _AMOUNT <= _SHIPMENTS.c.quantity)
+    .values(accounted_quantity=_SHIPMENTS.c.accounted_quantity + _AMOUNT)
+)
+_GROW_RECEIVED = (
+    update(_STOCK)
+    .where(_STOCK.c.school_id == bindparam("s_school"), _STOCK.c.batch_id == bindparam("s_batch"))
+    .values(received_quantity=_STOCK.c.received_quantity + _AMOUNT)
+    .returning(_STOCK.c.id)
+)
+_GROW_USED = (
+    update(_STOCK)
+    .where(_STOCK.c.id == bindparam("s_id"), _STOCK.c.used_quantity + _AMOUNT <= _STOCK.c.received_quantity)
+    .values(used_quantity=_STOCK.c.used_quantity + _AMOUNT)
+)
 
 
 def occurred_on(day: date) -> datetime:
@@ -240,11 +266,7 @@ def shipment_create(session: Session, *, actor: Actor, data: ShipmentCreate,
     product = supplier_service.product_get(session, batch.product_id)
     amount = supplier_service.to_base_unit(session, product, data.quantity, data.unit)
     taken = session.execute(
-        update(Batch)
-        .where(Batch.id == batch.id, Batch.shipped_quantity + amount <= Batch.quantity)
-        .values(shipped_quantity=Batch.shipped_quantity + amount)
-        .execution_options(synchronize_session=False)
-    )
+        _GROW_SHIPPED, {"b_id": batch.id, "amount": amount})
     if taken.rowcount != 1:
         session.refresh(batch)
         raise Conflict("quantity_exceeds_batch",
@@ -316,11 +338,7 @@ def receipt_create(session: Session, *, actor: Actor, data: ReceiptCreate,
         _assert_temperature(product, data.arrival_temperature_celsius)
     counted = accepted + rejected
     taken = session.execute(
-        update(Shipment)
-        .where(Shipment.id == shipment.id, Shipment.accounted_quantity + counted <= Shipment.quantity)
-        .values(accounted_quantity=Shipment.accounted_quantity + counted)
-        .execution_options(synchronize_session=False)
-    )
+        _GROW_ACCOUNTED, {"s_id": shipment.id, "amount": counted})
     session.expire(shipment, ["accounted_quantity"])
     if taken.rowcount != 1:
         session.refresh(shipment)
@@ -365,11 +383,11 @@ def _stock_add(session: Session, *, school_id: int, batch_id: int, amount: Decim
     insert_ignoring_conflict(session, Stock, {"school_id": school_id, "batch_id": batch_id,
                                               "received_quantity": Decimal("0"), "used_quantity": Decimal("0"),
                                               "unit": unit}, ["school_id", "batch_id"])
-    session.execute(
-        update(Stock).where(Stock.school_id == school_id, Stock.batch_id == batch_id)
-        .values(received_quantity=Stock.received_quantity + amount)
-        .execution_options(synchronize_session="fetch")
-    )
+    stock_id = session.execute(
+        _GROW_RECEIVED, {"s_school": school_id, "s_batch": batch_id, "amount": amount}).scalar_one()
+    loaded = session.identity_map.get(session.identity_key(Stock, stock_id))
+    if loaded is not None:
+        session.expire(loaded, ["received_quantity"])
 
 
 # --- stock and use ---------------------------------------------------------------------------
@@ -409,11 +427,7 @@ def use_create(session: Session, *, actor: Actor, data: UseCreate, occurred_at: 
     supplier_service.batch_assert_movable(batch, data.use_date, doing_zh="出库使用", doing_en="used")
     amount = supplier_service.to_base_unit(session, product, data.quantity, data.unit)
     taken = session.execute(
-        update(Stock)
-        .where(Stock.id == stock.id, Stock.used_quantity + amount <= Stock.received_quantity)
-        .values(used_quantity=Stock.used_quantity + amount)
-        .execution_options(synchronize_session=False)
-    )
+        _GROW_USED, {"s_id": stock.id, "amount": amount})
     if taken.rowcount != 1:
         session.refresh(stock)
         raise Conflict("quantity_exceeds_stock",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -55,6 +56,18 @@ def stream_of(kind: str, key: int | str) -> str:
     return f"{kind}:{key}"
 
 
+@dataclass(frozen=True)
+class RecordedEvent:
+    """What a writer learns of the event it appended (the row itself is never edited)."""
+
+    id: int
+    event_id: str
+    stream: str
+    seq: int
+    hash: str
+    occurred_at: datetime
+
+
 @dataclass
 class _Head:
     seq: int
@@ -96,57 +109,55 @@ def record_event(
     supplier_id: int | None = None,
     batch_id: int | None = None,
     corrects_event_id: str | None = None,
-) -> CustodyEvent:
+) -> RecordedEvent:
     """Append one event to its chain, in the caller's transaction (which commits).
 
-    Events and heads are written with plain INSERT/UPDATE statements rather than
-    through the ORM's unit of work: the log is append-only, nothing in the session
-    edits an event after it is written, and this is the hottest write path.
+    Events and heads are written with prebuilt INSERT/UPDATE statements rather than
+    through the ORM's unit of work: the log is append-only, nothing edits an event
+    after it is written, and this is the hottest write path.
     """
     recorded_at = utcnow()
     # Hash the instant in UTC: that is how both databases hand it back.
     occurred_at = (occurred_at or recorded_at).astimezone(UTC)
     head = _locked_head(session, stream)
-    event = CustodyEvent(
-        event_id=str(uuid.uuid4()),
-        stream=stream,
-        seq=head.seq + 1,
-        biz_step=biz_step,
-        action=action,
-        disposition=disposition,
-        occurred_at=occurred_at,
-        tz_offset=tz_offset(occurred_at),
-        recorded_at=recorded_at,
-        actor_user_id=actor.user_id,
-        actor_role=actor.role,
-        school_id=school_id,
-        supplier_id=supplier_id,
-        batch_id=batch_id,
-        subject_type=subject_type,
-        subject_id=str(subject_id),
-        corrects_event_id=corrects_event_id,
-        payload=canonical_json(payload),
-        prev_hash=head.hash,
-        hash="",
-    )
-    event.hash = event_hash(hashed_view(event), event.prev_hash)
+    row: dict[str, Any] = {
+        "event_id": str(uuid.uuid4()),
+        "stream": stream,
+        "seq": head.seq + 1,
+        "biz_step": biz_step,
+        "action": action,
+        "disposition": disposition,
+        "occurred_at": occurred_at,
+        "tz_offset": tz_offset(occurred_at),
+        "recorded_at": recorded_at,
+        "actor_user_id": actor.user_id,
+        "actor_role": actor.role,
+        "school_id": school_id,
+        "supplier_id": supplier_id,
+        "batch_id": batch_id,
+        "subject_type": subject_type,
+        "subject_id": str(subject_id),
+        "corrects_event_id": corrects_event_id,
+        "payload": canonical_json(payload),
+        "prev_hash": head.hash,
+    }
+    row["hash"] = event_hash(hashed_view(SimpleNamespace(**row)), head.hash)
     # Rows the event points at (its batch, school…) must reach the database first.
     session.flush()
     connection = session.connection()
-    row = {name: getattr(event, name) for name in _EVENT_COLUMNS}
-    event.id = connection.execute(_INSERT_EVENT, row).scalar_one()
+    event_row_id = connection.execute(_INSERT_EVENT, row).scalar_one()
     if head.stored:
-        connection.execute(_UPDATE_HEAD, {"head_stream": stream, "head_seq": event.seq, "head_hash": event.hash,
+        connection.execute(_UPDATE_HEAD, {"head_stream": stream, "head_seq": row["seq"], "head_hash": row["hash"],
                                           "head_updated_at": recorded_at})
     else:
-        connection.execute(_INSERT_HEAD, {"stream": stream, "seq": event.seq, "hash": event.hash,
+        connection.execute(_INSERT_HEAD, {"stream": stream, "seq": row["seq"], "hash": row["hash"],
                                           "updated_at": recorded_at})
-    head.seq, head.hash, head.stored = event.seq, event.hash, True
+    head.seq, head.hash, head.stored = row["seq"], row["hash"], True
     # A ChainHead loaded earlier in this session (by a checkpoint, say) is now stale.
     loaded = session.identity_map.get(session.identity_key(ChainHead, stream))
     if loaded is not None:
         session.expire(loaded)
-    return event
+    return RecordedEvent(event_row_id, row["event_id"], stream, row["seq"], row["hash"], occurred_at)
 
 
 _EVENTS, _HEADS = CustodyEvent.__table__, ChainHead.__table__
