@@ -142,6 +142,9 @@ def record_event(
         "prev_hash": head.hash,
     }
     row["hash"] = event_hash(hashed_view(SimpleNamespace(**row)), head.hash)
+    # Every column, by name: a column added to CustodyEvent without a value here fails
+    # loudly (KeyError) instead of being written as NULL.
+    row = {name: row[name] for name in _EVENT_COLUMNS}
     # Rows the event points at (its batch, school…) must reach the database first.
     session.flush()
     connection = session.connection()

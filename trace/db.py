@@ -19,6 +19,8 @@ from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import SessionTransaction
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
@@ -80,7 +82,8 @@ def transaction_memo(session: Session, name: str) -> dict[Any, Any]:
     For rows a transaction has locked or that only its own writes can change (a chain
     head under ``FOR UPDATE``/``BEGIN IMMEDIATE``, a supplier's licences): reading them
     once per transaction is as correct as reading them every time. The memo is dropped
-    when the transaction ends, so nothing outlives a commit or a rollback.
+    when the transaction or a savepoint in it ends, so nothing outlives a commit or a
+    rollback.
     """
     transaction = session.get_transaction()
     memos = session.info.get("transaction_memos")
@@ -88,6 +91,15 @@ def transaction_memo(session: Session, name: str) -> dict[Any, Any]:
         memos = (transaction, {})
         session.info["transaction_memos"] = memos
     return memos[1].setdefault(name, {})
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _drop_transaction_memo(session: OrmSession, transaction: SessionTransaction) -> None:
+    # A savepoint shares its root transaction's memo; rolling it back undoes writes the
+    # memo may have seen (a chain head it moved, a licence it added), so either end drops
+    # it. The ORM's internal flush sub-transactions (not nested, with a parent) keep it.
+    if transaction.nested or transaction.parent is None:
+        session.info.pop("transaction_memos", None)
 
 
 @contextmanager

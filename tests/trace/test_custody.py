@@ -1,0 +1,76 @@
+"""Appending custody events inside transactions: what one transaction remembers of a chain
+(its locked head, a supplier's licences) never outlives a commit, a rollback or a savepoint."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session
+
+from suppliers import service as supplier_service
+from suppliers.schemas import LicenceCreate
+from tests.factories import days_ago, make_supplier, today
+from trace.accounts import system_actor
+from trace.checkpoints import verify_log
+from trace.custody import record_event
+from trace.errors import Conflict
+
+
+def append(session: Session, stream: str = "test:1"):
+    return record_event(session, stream=stream, biz_step="inspecting", action="OBSERVE", actor=system_actor(),
+                        subject_type="test", subject_id=1, payload={"n": 1})
+
+
+def test_events_in_one_transaction_follow_each_other(session: Session) -> None:
+    first, second = append(session), append(session)
+    session.commit()
+
+    assert (first.seq, second.seq) == (1, 2)
+    assert verify_log(session).ok
+
+
+def test_a_rolled_back_transaction_leaves_no_trace_in_the_chain(session: Session) -> None:
+    append(session)
+    session.commit()
+    append(session)
+    session.rollback()
+
+    again = append(session)
+    session.commit()
+
+    assert again.seq == 2
+    assert verify_log(session).ok
+
+
+def test_a_rolled_back_savepoint_does_not_leave_the_chain_pointing_at_its_event(session: Session) -> None:
+    append(session)
+    savepoint = session.begin_nested()
+    append(session)
+    savepoint.rollback()
+
+    after = append(session)
+    session.commit()
+
+    assert after.seq == 2
+    report = verify_log(session)
+    assert report.ok, report.as_dict()["first_problem"]
+
+
+def test_a_licence_added_in_a_rolled_back_savepoint_does_not_count(session: Session) -> None:
+    expired = LicenceCreate(kind="food_business", number="JY13701140099991", issued_on=days_ago(2000),
+                            expires_on=days_ago(30))
+    supplier = make_supplier(session, licences=[expired])
+    with pytest.raises(Conflict):
+        supplier_service.supplier_assert_may_supply(session, supplier, today())
+
+    savepoint = session.begin_nested()
+    supplier_service.licence_add(session, actor=system_actor(), supplier_id=supplier.id, data=LicenceCreate(
+        kind="food_business", number="JY13701140099992", issued_on=days_ago(10),
+        expires_on=today() + timedelta(days=1000)))
+    supplier_service.supplier_assert_may_supply(session, supplier, today())
+    savepoint.rollback()
+
+    with pytest.raises(Conflict) as refused:
+        supplier_service.supplier_assert_may_supply(session, supplier, today())
+    assert refused.value.code == "supplier_licence_expired"
