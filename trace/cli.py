@@ -11,6 +11,7 @@ from typing import Annotated, NoReturn, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import func, select
@@ -43,7 +44,7 @@ def _has_batches() -> bool:
 
 
 def _fail(message: str) -> NoReturn:
-    console.print(f"[red]{message}[/red]", highlight=False)
+    console.print(f"[red]{escape(message)}[/red]", highlight=False)
     raise typer.Exit(1)
 
 
@@ -245,6 +246,9 @@ def labels(
     console.print(f"wrote {len(contents)} labels to {out}")
 
 
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+
+
 @app.command()
 def serve(
     host: str = "127.0.0.1",
@@ -256,8 +260,13 @@ def serve(
 
     # Labels and the resolver's links name the server; unless configured, that is this one.
     if "resolver_base_url" not in get_settings().model_fields_set:
-        os.environ["TRACE_RESOLVER_BASE_URL"] = f"http://{host}:{port}"
-        get_settings.cache_clear()
+        if host in WILDCARD_HOSTS:
+            console.print(f"[yellow]listening on every address: set TRACE_RESOLVER_BASE_URL to the address phones "
+                          f"reach (labels now say {get_settings().resolver_base_url}) / 请设置 "
+                          "TRACE_RESOLVER_BASE_URL 为手机可访问的地址[/yellow]")
+        else:
+            os.environ["TRACE_RESOLVER_BASE_URL"] = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+            get_settings.cache_clear()
     migrate.upgrade(get_settings().database_url)
     if demo_days and not _has_batches():
         seed(days=demo_days, start=None, random_seed=2025, reset=False)
@@ -270,5 +279,5 @@ def main() -> None:
         app()
     except DomainError as refused:
         # The same refusal the API answers with a 4xx: a message, not a traceback.
-        console.print(f"[red]{refused.zh}[/red] / {refused.en} ({refused.code})", highlight=False)
+        console.print(f"[red]{escape(refused.zh)}[/red] / {escape(refused.en)} ({refused.code})", highlight=False)
         raise SystemExit(1) from None

@@ -167,8 +167,27 @@ def test_serve_points_labels_at_itself_unless_a_resolver_is_configured(
     get_settings.cache_clear()
 
     invoke("serve", "--port", "8123", "--demo-days", "0")
+    monkeypatch.delenv("TRACE_RESOLVER_BASE_URL")  # each serve is its own process in real life
+    get_settings.cache_clear()
+    invoke("serve", "--host", "::1", "--port", "8125", "--demo-days", "0")
     monkeypatch.setenv("TRACE_RESOLVER_BASE_URL", "https://trace.zhangqiu.example")
     get_settings.cache_clear()
     invoke("serve", "--port", "8124", "--demo-days", "0")
 
-    assert served == ["http://127.0.0.1:8123", "https://trace.zhangqiu.example"]
+    assert served == ["http://127.0.0.1:8123", "http://[::1]:8125", "https://trace.zhangqiu.example"]
+
+
+def test_serve_on_every_address_asks_for_the_address_phones_reach(
+        operator: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    served: list[str] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: served.append(get_settings().resolver_base_url))
+    monkeypatch.setenv("TRACE_RESOLVER_BASE_URL", "unset-below")
+    monkeypatch.delenv("TRACE_RESOLVER_BASE_URL")
+    get_settings.cache_clear()
+
+    output = invoke("serve", "--host", "0.0.0.0", "--port", "8126", "--demo-days", "0")
+
+    assert "TRACE_RESOLVER_BASE_URL" in output
+    assert served == ["http://127.0.0.1:8000"]  # the documented default, not http://0.0.0.0:8126
