@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from canteens.models import (
@@ -39,7 +42,7 @@ from suppliers.licence_numbers import parse_licence_number
 from suppliers.models import StorageCondition
 from trace.clock import local_today, local_zone
 from trace.custody import Actor, record_event, stream_of
-from trace.db import Quantity, insert_ignoring_conflict, quantity, utcnow
+from trace.db import Quantity, insert_now, quantity, utcnow
 from trace.errors import Conflict, Forbidden, Invalid, NotFound
 from trace.models import Batch
 from trace.settings import get_settings
@@ -59,12 +62,6 @@ _GROW_ACCOUNTED = (
     .where(_SHIPMENTS.c.id == bindparam("s_id"),
            _SHIPMENTS.c.accounted_quantity + _AMOUNT <= _SHIPMENTS.c.quantity)
     .values(accounted_quantity=_SHIPMENTS.c.accounted_quantity + _AMOUNT)
-)
-_GROW_RECEIVED = (
-    update(_STOCK)
-    .where(_STOCK.c.school_id == bindparam("s_school"), _STOCK.c.batch_id == bindparam("s_batch"))
-    .values(received_quantity=_STOCK.c.received_quantity + _AMOUNT)
-    .returning(_STOCK.c.id)
 )
 _GROW_USED = (
     update(_STOCK)
@@ -170,11 +167,10 @@ def _write_revision(session: Session, *, actor: Actor, order: PurchaseOrder, num
     for line in lines:
         product = supplier_service.product_get(session, line.product_id)
         base = supplier_service.to_base_unit(session, product, line.quantity, line.unit)
-        session.add(OrderLine(revision_id=revision.id, line_number=line.line_number, product_id=product.id,
-                              quantity=base, unit=product.unit, ordered_quantity=quantity(line.quantity),
-                              ordered_unit=line.unit, unit_price_fen=line.unit_price_fen))
+        insert_now(session, OrderLine(revision_id=revision.id, line_number=line.line_number, product_id=product.id,
+                                      quantity=base, unit=product.unit, ordered_quantity=quantity(line.quantity),
+                                      ordered_unit=line.unit, unit_price_fen=line.unit_price_fen))
         written.append({**line.model_dump(mode="json"), "base_quantity": str(base), "base_unit": product.unit})
-    session.flush()
     record_event(
         session, stream=stream_of("order", order.id), biz_step="transacting",
         action="ADD" if number == 1 else "OBSERVE", actor=actor, subject_type="order_revision",
@@ -277,8 +273,7 @@ def shipment_create(session: Session, *, actor: Actor, data: ShipmentCreate,
     shipment = Shipment(batch_id=batch.id, school_id=order.school_id, supplier_id=batch.supplier_id,
                         order_line_id=line.id, quantity=amount, unit=product.unit, ship_date=data.ship_date,
                         shipped_by=actor.user_id)
-    session.add(shipment)
-    session.flush()
+    insert_now(session, shipment)
     record_event(
         session, stream=stream_of("batch", batch.id), biz_step="shipping", action="OBSERVE",
         disposition="in_transit", actor=actor, subject_type="shipment", subject_id=shipment.id,
@@ -365,8 +360,7 @@ def receipt_create(session: Session, *, actor: Actor, data: ReceiptCreate,
                       rejection_reason=data.rejection_reason,
                       arrival_temperature_celsius=data.arrival_temperature_celsius,
                       receipt_date=data.receipt_date, received_by=actor.user_id, event_id=event.event_id)
-    session.add(receipt)
-    session.flush()
+    insert_now(session, receipt)
     return receipt
 
 
@@ -379,15 +373,24 @@ def receipt_get(session: Session, receipt_id: int) -> Receipt:
 
 
 def _stock_add(session: Session, *, school_id: int, batch_id: int, amount: Decimal, unit: str) -> None:
-    # Create the row if absent without racing a concurrent receipt, then grow it atomically.
-    insert_ignoring_conflict(session, Stock, {"school_id": school_id, "batch_id": batch_id,
-                                              "received_quantity": Decimal("0"), "used_quantity": Decimal("0"),
-                                              "unit": unit}, ["school_id", "batch_id"])
-    stock_id = session.execute(
-        _GROW_RECEIVED, {"s_school": school_id, "s_batch": batch_id, "amount": amount}).scalar_one()
+    # One atomic upsert: creates the row on the first receipt, grows it on later ones,
+    # and cannot race a concurrent receipt of the same batch at the same canteen.
+    dialect = session.get_bind().dialect.name
+    statement = _UPSERT_RECEIVED.get(dialect)
+    if statement is None:
+        upsert = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(_STOCK)
+        statement = _UPSERT_RECEIVED[dialect] = upsert.on_conflict_do_update(
+            index_elements=[_STOCK.c.school_id, _STOCK.c.batch_id],
+            set_={"received_quantity": _STOCK.c.received_quantity + upsert.excluded.received_quantity},
+        ).returning(_STOCK.c.id)
+    stock_id = session.execute(statement, {"school_id": school_id, "batch_id": batch_id, "received_quantity": amount,
+                                           "used_quantity": Decimal(0), "unit": unit}).scalar_one()
     loaded = session.identity_map.get(session.identity_key(Stock, stock_id))
     if loaded is not None:
         session.expire(loaded, ["received_quantity"])
+
+
+_UPSERT_RECEIVED: dict[str, Any] = {}
 
 
 # --- stock and use ---------------------------------------------------------------------------
@@ -411,16 +414,18 @@ def use_create(session: Session, *, actor: Actor, data: UseCreate, occurred_at: 
     batch = supplier_service.batch_get(session, data.batch_id)
     product = supplier_service.product_get(session, batch.product_id)
     _assert_not_future(data.use_date, "出库日期", "use date")
-    stock = session.execute(
-        select(Stock).where(Stock.school_id == school_id, Stock.batch_id == batch.id)
-    ).scalar_one_or_none()
-    if stock is None:
+    first_receipt = (
+        select(func.min(Receipt.receipt_date))
+        .where(Receipt.school_id == Stock.school_id, Receipt.batch_id == Stock.batch_id, Receipt.accepted_quantity > 0)
+        .scalar_subquery()
+    )
+    found = session.execute(
+        select(Stock, first_receipt).where(Stock.school_id == school_id, Stock.batch_id == batch.id)
+    ).first()
+    if found is None:
         raise Conflict("batch_not_in_stock", f"本校没有批次 {batch.lot_code} 的库存",
                        f"Batch {batch.lot_code} is not in this school's stock", batch_id=batch.id)
-    first_receipt = session.execute(
-        select(Receipt.receipt_date).where(Receipt.school_id == school_id, Receipt.batch_id == batch.id,
-                                           Receipt.accepted_quantity > 0).order_by(Receipt.receipt_date).limit(1)
-    ).scalar_one()
+    stock, first_receipt = found
     if data.use_date < first_receipt:
         raise Invalid("dates_out_of_order", "出库日期早于验收日期", "Use date is before the goods were received",
                       use_date=data.use_date.isoformat(), receipt_date=first_receipt.isoformat())
@@ -446,7 +451,6 @@ def use_create(session: Session, *, actor: Actor, data: UseCreate, occurred_at: 
     use = KitchenUse(school_id=school_id, batch_id=batch.id, quantity=amount, unit=product.unit,
                      use_date=data.use_date, meal=data.meal, dish=data.dish, used_by=actor.user_id,
                      event_id=event.event_id)
-    session.add(use)
-    session.flush()
+    insert_now(session, use)
     session.expire(stock, ["used_quantity"])
     return use

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from inspections.models import TestOutcome, TestResult
 from suppliers import service as supplier_service
 from trace.custody import Actor, record_event, stream_of
-from trace.db import quantity
+from trace.db import insert_now, quantity
 from trace.errors import Conflict, Forbidden
 from trace.models import Batch, BatchStatus
 
@@ -54,9 +54,7 @@ def test_result_record(
                         value=quantity(value) if value is not None else None, value_unit=value_unit,
                         outcome=outcome, laboratory=laboratory, report_number=report_number,
                         tested_at=tested_at, tested_by=actor.user_id, event_id=event.event_id)
-    session.add(result)
-    session.flush()
-    return result
+    return insert_now(session, result)
 
 
 def tests_of_batch(session: Session, batch_id: int) -> list[TestResult]:

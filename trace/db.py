@@ -15,17 +15,18 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, DateTime, event
+from sqlalchemy import BigInteger, DateTime, event, insert
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import SessionTransaction
+from sqlalchemy.orm import SessionTransaction, make_transient_to_detached
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
 
 QUANTUM = Decimal("0.001")
+T = TypeVar("T")
 
 
 def normalize_database_url(url: str) -> str:
@@ -102,6 +103,28 @@ def _drop_transaction_memo(session: OrmSession, transaction: SessionTransaction)
         session.info.pop("transaction_memos", None)
 
 
+def insert_now(session: Session, row: T) -> T:
+    """INSERT a new row with a prebuilt statement and keep it in the session as if loaded.
+
+    For the high-volume, insert-once rows (shipments, receipts, kitchen uses, test
+    results, order lines): the same row the ORM would write, without a unit-of-work
+    flush per row. The row's own values (defaults included) are what is inserted.
+    """
+    table = type(row).__table__  # type: ignore[attr-defined]
+    statement = _INSERT_RETURNING_ID.get(table)
+    if statement is None:
+        statement = _INSERT_RETURNING_ID[table] = insert(table).returning(table.c.id)
+    values = {column.key: getattr(row, column.key) for column in table.columns if column.key != "id"}
+    session.flush()  # what the row refers to must be in the database first
+    row.id = session.connection().execute(statement, values).scalar_one()  # type: ignore[attr-defined]
+    make_transient_to_detached(row)
+    session.add(row)
+    return row
+
+
+_INSERT_RETURNING_ID: dict[Any, Any] = {}
+
+
 @contextmanager
 def unit_of_work(engine: Engine) -> Iterator[Session]:
     """One transaction for a job or a CLI command: commit on success, else roll back."""
@@ -162,15 +185,6 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def insert_ignoring_conflict(session: Session, table: Any, values: dict[str, Any], keys: list[str]) -> None:
-    """INSERT … ON CONFLICT DO NOTHING on either database (for get-or-create under concurrency)."""
-    if is_sqlite(session):
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        from sqlalchemy.dialects.postgresql import insert
-    session.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=keys))
 
 
 # Named constraints make migrations reviewable and reversible on both databases.
