@@ -95,3 +95,17 @@ def test_trace_lookups_use_an_index(session, table, column):
         session.execute(text("SET LOCAL enable_seqscan = off"))
         plan = " ".join(row[0] for row in session.execute(text(f"EXPLAIN SELECT * FROM {table} WHERE {column} = 1")))
         assert "Index" in plan, plan
+
+
+def test_a_use_finds_the_canteens_first_receipt_of_the_batch_by_the_pair_index(session):
+    """Every kitchen use asks when this canteen first received this batch; scanning the
+    school's receipts instead grew slower all school year."""
+    query = ("SELECT min(receipt_date) FROM receipt WHERE school_id = 1 AND batch_id = 1 "
+             "AND accepted_quantity > 0")
+    if is_sqlite(session):
+        plan = " ".join(str(row[-1]) for row in session.execute(text(f"EXPLAIN QUERY PLAN {query}")))
+        assert "ix_receipt_batch_school" in plan, plan
+    else:
+        session.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = " ".join(row[0] for row in session.execute(text(f"EXPLAIN {query}")))
+        assert "Index" in plan, plan
