@@ -12,8 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from canteens.models import (
@@ -42,7 +40,7 @@ from suppliers.licence_numbers import parse_licence_number
 from suppliers.models import StorageCondition
 from trace.clock import local_today, local_zone
 from trace.custody import Actor, record_event, stream_of
-from trace.db import Quantity, insert_now, quantity, utcnow
+from trace.db import Quantity, dialect_insert, insert_now, quantity, utcnow
 from trace.errors import Conflict, Forbidden, Invalid, NotFound
 from trace.models import Batch
 from trace.settings import get_settings
@@ -378,7 +376,7 @@ def _stock_add(session: Session, *, school_id: int, batch_id: int, amount: Decim
     dialect = session.get_bind().dialect.name
     statement = _UPSERT_RECEIVED.get(dialect)
     if statement is None:
-        upsert = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(_STOCK)
+        upsert = dialect_insert(session)(_STOCK)
         statement = _UPSERT_RECEIVED[dialect] = upsert.on_conflict_do_update(
             index_elements=[_STOCK.c.school_id, _STOCK.c.batch_id],
             set_={"received_quantity": _STOCK.c.received_quantity + upsert.excluded.received_quantity},

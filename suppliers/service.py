@@ -169,10 +169,10 @@ def product_create(session: Session, *, actor: Actor, data: ProductCreate) -> Pr
         raise Conflict("product_exists", f"产品编码 {data.code} 已存在", f"Product code {data.code} exists")
     if data.gtin:
         gtin, assigned = normalize_gtin(data.gtin), False
+        if session.execute(select(Product.id).where(Product.gtin == gtin)).first():
+            raise Conflict("gtin_taken", f"GTIN {gtin} 已属于另一个产品", f"GTIN {gtin} belongs to another product")
     else:
-        gtin, assigned = _next_assigned_gtin(session), True
-    if session.execute(select(Product.id).where(Product.gtin == gtin)).first():
-        raise Conflict("gtin_taken", f"GTIN {gtin} 已属于另一个产品", f"GTIN {gtin} belongs to another product")
+        gtin, assigned = _next_assigned_gtin(session), True  # free by construction
     for unit, factor in data.conversions.items():
         if unit == data.unit or factor <= 0:
             raise Invalid("conversion_invalid", f"包装单位“{unit}”的换算系数无效",

@@ -77,6 +77,17 @@ def is_sqlite(engine_or_session: Engine | Session) -> bool:
     return bind.dialect.name == "sqlite"
 
 
+def dialect_insert(session: Session) -> Any:
+    """The dialect's own ``insert`` (for ON CONFLICT … DO UPDATE / DO NOTHING)."""
+    if is_sqlite(session):
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert
+    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+    return postgresql_insert
+
+
 def transaction_memo(session: Session, name: str) -> dict[Any, Any]:
     """A dict that lives as long as the session's current transaction.
 
