@@ -40,7 +40,7 @@ from suppliers.licence_numbers import parse_licence_number
 from suppliers.models import StorageCondition
 from trace.clock import local_today, local_zone
 from trace.custody import Actor, record_event, stream_of
-from trace.db import Quantity, dialect_insert, insert_now, quantity, utcnow
+from trace.db import Quantity, dialect_insert, insert_now, quantity, run_prebuilt, utcnow
 from trace.errors import Conflict, Forbidden, Invalid, NotFound
 from trace.models import Batch
 from trace.settings import get_settings
@@ -143,24 +143,47 @@ def order_get(session: Session, order_number: str) -> PurchaseOrder:
 
 
 def order_revisions(session: Session, order_id: int) -> list[tuple[OrderRevision, list[OrderLine]]]:
-    revisions = session.execute(
-        select(OrderRevision).where(OrderRevision.order_id == order_id).order_by(OrderRevision.revision)
-    ).scalars().all()
-    result = []
-    for revision in revisions:
-        lines = session.execute(
-            select(OrderLine).where(OrderLine.revision_id == revision.id).order_by(OrderLine.line_number)
-        ).scalars().all()
-        result.append((revision, list(lines)))
-    return result
+    """Every revision of an order, oldest first, each with its lines."""
+    revisions = session.execute(_REVISIONS_OF_ORDER, {"order_id": order_id}).scalars().all()
+    lines_by_revision: dict[int, list[OrderLine]] = {revision.id: [] for revision in revisions}
+    for line in session.execute(_LINES_OF_ORDER, {"order_id": order_id}).scalars():
+        lines_by_revision[line.revision_id].append(line)
+    return [(revision, lines_by_revision[revision.id]) for revision in revisions]
+
+
+def order_current_revision(session: Session, order_id: int) -> tuple[OrderRevision, list[OrderLine]]:
+    """An order's current revision and its lines: what may be shipped against."""
+    rows = session.execute(_CURRENT_LINES_OF_ORDER, {"order_id": order_id}).all()
+    if not rows:
+        raise NotFound("order_not_found", f"订单 {order_id} 不存在", f"Order {order_id} not found", order_id=order_id)
+    return rows[0][0], [line for _revision, line in rows]
+
+
+# Read statements on hot paths are built once, with bound parameters: building a
+# SELECT and its cache key costs more than running it on an indexed column.
+_REVISIONS_OF_ORDER = (
+    select(OrderRevision).where(OrderRevision.order_id == bindparam("order_id")).order_by(OrderRevision.revision)
+)
+_LINES_OF_ORDER = (
+    select(OrderLine).join(OrderRevision, OrderLine.revision_id == OrderRevision.id)
+    .where(OrderRevision.order_id == bindparam("order_id")).order_by(OrderLine.line_number)
+)
+_CURRENT_LINES_OF_ORDER = (
+    select(OrderRevision, OrderLine)
+    .select_from(OrderLine)
+    .join(OrderRevision, OrderLine.revision_id == OrderRevision.id)
+    .join(PurchaseOrder, (OrderRevision.order_id == PurchaseOrder.id)
+          & (OrderRevision.revision == PurchaseOrder.current_revision))
+    .where(PurchaseOrder.id == bindparam("order_id")).order_by(OrderLine.line_number)
+)
+_ORDER_NUMBER_TAKEN = select(PurchaseOrder.__table__.c.id).where(
+    PurchaseOrder.__table__.c.order_number == bindparam("order_number"))
 
 
 def _write_revision(session: Session, *, actor: Actor, order: PurchaseOrder, number: int, delivery_date: date,
                     note: str, lines: list[OrderLineIn], occurred_at: datetime | None) -> OrderRevision:
-    revision = OrderRevision(order_id=order.id, revision=number, delivery_date=delivery_date, note=note,
-                             recorded_by=actor.user_id)
-    session.add(revision)
-    session.flush()
+    revision = insert_now(session, OrderRevision(order_id=order.id, revision=number, delivery_date=delivery_date,
+                                                 note=note, recorded_by=actor.user_id))
     written = []
     for line in lines:
         product = supplier_service.product_get(session, line.product_id)
@@ -186,13 +209,12 @@ def order_create(session: Session, *, actor: Actor, data: OrderCreate,
     school_get(session, data.school_id)
     supplier = supplier_service.supplier_get(session, data.supplier_id)
     supplier_service.supplier_assert_may_supply(session, supplier, data.delivery_date)
-    if session.execute(select(PurchaseOrder.id).where(PurchaseOrder.order_number == data.order_number)).first():
+    if run_prebuilt(session, _ORDER_NUMBER_TAKEN, {"order_number": data.order_number}).first():
         raise Conflict("order_exists", f"订单号 {data.order_number} 已存在；修改订单请提交新修订",
                        f"Order {data.order_number} exists; submit a revision to change it",
                        order_number=data.order_number)
-    order = PurchaseOrder(order_number=data.order_number, school_id=data.school_id, supplier_id=data.supplier_id)
-    session.add(order)
-    session.flush()
+    order = insert_now(session, PurchaseOrder(order_number=data.order_number, school_id=data.school_id,
+                                              supplier_id=data.supplier_id))
     _write_revision(session, actor=actor, order=order, number=1, delivery_date=data.delivery_date,
                     note=data.note, lines=data.lines, occurred_at=occurred_at)
     return order
@@ -259,8 +281,8 @@ def shipment_create(session: Session, *, actor: Actor, data: ShipmentCreate,
         session, supplier_service.supplier_get(session, batch.supplier_id), data.ship_date)
     product = supplier_service.product_get(session, batch.product_id)
     amount = supplier_service.to_base_unit(session, product, data.quantity, data.unit)
-    taken = session.execute(
-        _GROW_SHIPPED, {"b_id": batch.id, "amount": amount})
+    taken = run_prebuilt(
+        session, _GROW_SHIPPED, {"b_id": batch.id, "amount": amount})
     if taken.rowcount != 1:
         session.refresh(batch)
         raise Conflict("quantity_exceeds_batch",
@@ -330,8 +352,8 @@ def receipt_create(session: Session, *, actor: Actor, data: ReceiptCreate,
             session, supplier_service.supplier_get(session, batch.supplier_id), data.receipt_date)
         _assert_temperature(product, data.arrival_temperature_celsius)
     counted = accepted + rejected
-    taken = session.execute(
-        _GROW_ACCOUNTED, {"s_id": shipment.id, "amount": counted})
+    taken = run_prebuilt(
+        session, _GROW_ACCOUNTED, {"s_id": shipment.id, "amount": counted})
     session.expire(shipment, ["accounted_quantity"])
     if taken.rowcount != 1:
         session.refresh(shipment)
@@ -381,9 +403,9 @@ def _stock_add(session: Session, *, school_id: int, batch_id: int, amount: Decim
             index_elements=[_STOCK.c.school_id, _STOCK.c.batch_id],
             set_={"received_quantity": _STOCK.c.received_quantity + upsert.excluded.received_quantity},
         ).returning(_STOCK.c.id)
-    stock_id = session.execute(statement, {"school_id": school_id, "batch_id": batch_id, "received_quantity": amount,
+    stock_id = run_prebuilt(session, statement, {"school_id": school_id, "batch_id": batch_id, "received_quantity": amount,
                                            "used_quantity": Decimal(0), "unit": unit}).scalar_one()
-    loaded = session.identity_map.get(session.identity_key(Stock, stock_id))
+    loaded = session.identity_map.get((Stock, (stock_id,), None))
     if loaded is not None:
         session.expire(loaded, ["received_quantity"])
 
@@ -401,6 +423,15 @@ def stock_of_school(session: Session, school_id: int, *, only_on_hand: bool = Tr
     return list(session.execute(statement.order_by(Stock.batch_id)).scalars())
 
 
+_FIRST_RECEIPT = (
+    select(func.min(Receipt.receipt_date))
+    .where(Receipt.school_id == Stock.school_id, Receipt.batch_id == Stock.batch_id, Receipt.accepted_quantity > 0)
+    .scalar_subquery()
+)
+_STOCK_WITH_FIRST_RECEIPT = select(Stock, _FIRST_RECEIPT).where(
+    Stock.school_id == bindparam("school_id"), Stock.batch_id == bindparam("batch_id"))
+
+
 def use_create(session: Session, *, actor: Actor, data: UseCreate, occurred_at: datetime | None = None) -> KitchenUse:
     """出库: take a quantity of a received batch into the kitchen for a meal."""
     school_id = actor.school_id if actor.role == "canteen_staff" else data.school_id
@@ -412,14 +443,7 @@ def use_create(session: Session, *, actor: Actor, data: UseCreate, occurred_at: 
     batch = supplier_service.batch_get(session, data.batch_id)
     product = supplier_service.product_get(session, batch.product_id)
     _assert_not_future(data.use_date, "出库日期", "use date")
-    first_receipt = (
-        select(func.min(Receipt.receipt_date))
-        .where(Receipt.school_id == Stock.school_id, Receipt.batch_id == Stock.batch_id, Receipt.accepted_quantity > 0)
-        .scalar_subquery()
-    )
-    found = session.execute(
-        select(Stock, first_receipt).where(Stock.school_id == school_id, Stock.batch_id == batch.id)
-    ).first()
+    found = session.execute(_STOCK_WITH_FIRST_RECEIPT, {"school_id": school_id, "batch_id": batch.id}).first()
     if found is None:
         raise Conflict("batch_not_in_stock", f"本校没有批次 {batch.lot_code} 的库存",
                        f"Batch {batch.lot_code} is not in this school's stock", batch_id=batch.id)
@@ -429,8 +453,8 @@ def use_create(session: Session, *, actor: Actor, data: UseCreate, occurred_at: 
                       use_date=data.use_date.isoformat(), receipt_date=first_receipt.isoformat())
     supplier_service.batch_assert_movable(batch, data.use_date, doing_zh="出库使用", doing_en="used")
     amount = supplier_service.to_base_unit(session, product, data.quantity, data.unit)
-    taken = session.execute(
-        _GROW_USED, {"s_id": stock.id, "amount": amount})
+    taken = run_prebuilt(
+        session, _GROW_USED, {"s_id": stock.id, "amount": amount})
     if taken.rowcount != 1:
         session.refresh(stock)
         raise Conflict("quantity_exceeds_stock",

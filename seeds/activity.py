@@ -321,7 +321,7 @@ class ActivityGenerator:
             canteen_service.order_revise(session, actor=self.admin, order_number=number, data=OrderRevise(
                 delivery_date=day, note="临时调整就餐人数", lines=revised),
                 occurred_at=ordered_at + timedelta(hours=2, minutes=rng.randrange(60)))
-        revision, current = canteen_service.order_revisions(session, order.id)[-1]
+        revision, current = canteen_service.order_current_revision(session, order.id)
         self.held += [order, revision, *current]  # shipments look their order line up again
         products = {p.id: p for p, _, _ in wanted}
         return [Delivery(school, supplier, products[line.product_id], line.id, line.quantity, line.ordered_quantity,
@@ -452,6 +452,9 @@ class ActivityGenerator:
             code, expiry = self.batches[row.batch_id]
             if expiry >= day:
                 rows[code].append(OnHand(row.batch_id, expiry, row.on_hand))
+        # Each use reads its batch; load the older ones together rather than one by one.
+        self.held += supplier_service.batches_by_id(
+            session, (r.batch_id for batches in rows.values() for r in batches)).values()
         for batches in rows.values():
             batches.sort(key=lambda r: (r.expiry, r.batch_id))
         return rows

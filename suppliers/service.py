@@ -5,6 +5,7 @@ Services flush and never commit; the request's write context commits once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -217,6 +218,14 @@ def batch_get(session: Session, batch_id: int) -> Batch:
         raise NotFound("batch_not_found", f"批次 {batch_id} 不存在", f"Batch {batch_id} not found",
                        batch_id=batch_id)
     return batch
+
+
+def batches_by_id(session: Session, batch_ids: Iterable[int]) -> dict[int, Batch]:
+    """Many batches in one query, by id."""
+    wanted = set(batch_ids)
+    if not wanted:
+        return {}
+    return {batch.id: batch for batch in session.execute(select(Batch).where(Batch.id.in_(wanted))).scalars()}
 
 
 def batch_by_digital_link(session: Session, gtin14: str, lot: str) -> Batch | None:

@@ -93,7 +93,7 @@ def make_order_line(session: Session, school: School, supplier: Supplier, produc
         order_number=f"ZQCG-T{n:06d}", school_id=school.id, supplier_id=supplier.id, delivery_date=today(),
         lines=[OrderLineIn(line_number=1, product_id=product.id, quantity=quantity, unit=unit, unit_price_fen=500)],
     ))
-    return canteen_service.order_revisions(session, order.id)[-1][1][0]
+    return canteen_service.order_current_revision(session, order.id)[1][0]
 
 
 @dataclass

@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session
 
 from trace.chain import GENESIS_HASH, canonical_json, event_hash, hashed_view
-from trace.db import transaction_memo, utcnow
+from trace.db import run_prebuilt, transaction_memo, utcnow
 from trace.models import ChainHead, CustodyEvent, Role, User
 from trace.settings import get_settings
 
@@ -85,9 +85,7 @@ def _locked_head(session: Session, stream: str) -> _Head:
     heads = transaction_memo(session, "chain_heads")
     head = heads.get(stream)
     if head is None:
-        row = session.execute(
-            select(ChainHead.seq, ChainHead.hash).where(ChainHead.stream == stream).with_for_update()
-        ).first()
+        row = run_prebuilt(session, _LOCK_HEAD, {"head_stream": stream}).first()
         head = _Head(row.seq, row.hash, True) if row else _Head(0, GENESIS_HASH, False)
         heads[stream] = head
     return head
@@ -148,7 +146,7 @@ def record_event(
     # Rows the event points at (its batch, school…) must reach the database first.
     session.flush()
     connection = session.connection()
-    event_row_id = connection.execute(_INSERT_EVENT, row).scalar_one()
+    event_row_id = connection.execute(_INSERT_EVENT, row).inserted_primary_key[0]
     if head.stored:
         connection.execute(_UPDATE_HEAD, {"head_stream": stream, "head_seq": row["seq"], "head_hash": row["hash"],
                                           "head_updated_at": recorded_at})
@@ -157,7 +155,7 @@ def record_event(
                                           "updated_at": recorded_at})
     head.seq, head.hash, head.stored = row["seq"], row["hash"], True
     # A ChainHead loaded earlier in this session (by a checkpoint, say) is now stale.
-    loaded = session.identity_map.get(session.identity_key(ChainHead, stream))
+    loaded = session.identity_map.get((ChainHead, (stream,), None))
     if loaded is not None:
         session.expire(loaded)
     return RecordedEvent(event_row_id, row["event_id"], stream, row["seq"], row["hash"], occurred_at)
@@ -166,8 +164,9 @@ def record_event(
 _EVENTS, _HEADS = CustodyEvent.__table__, ChainHead.__table__
 _EVENT_COLUMNS = [column.name for column in _EVENTS.columns if column.name != "id"]
 # Built once: statements with bound parameters compile once and hit SQLAlchemy's cache.
-_INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
+_INSERT_EVENT = insert(_EVENTS)
 _INSERT_HEAD = insert(_HEADS)
+_LOCK_HEAD = select(_HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.stream == bindparam("head_stream")).with_for_update()
 _UPDATE_HEAD = (
     update(_HEADS).where(_HEADS.c.stream == bindparam("head_stream"))
     .values(seq=bindparam("head_seq"), hash=bindparam("head_hash"), updated_at=bindparam("head_updated_at"))

@@ -65,6 +65,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -114,26 +115,39 @@ def _drop_transaction_memo(session: OrmSession, transaction: SessionTransaction)
         session.info.pop("transaction_memos", None)
 
 
+def run_prebuilt(session: Session, statement: Any, params: dict[str, Any]) -> Any:
+    """Run a prebuilt Core statement in the session's transaction, after its pending writes.
+
+    The ORM's ``session.execute`` adds work meant for ORM statements (autoflush aside,
+    nothing a Core statement on a table uses); hot paths call this instead.
+    """
+    session.flush()
+    return session.connection().execute(statement, params)
+
+
 def insert_now(session: Session, row: T) -> T:
     """INSERT a new row with a prebuilt statement and keep it in the session as if loaded.
 
     For the high-volume, insert-once rows (shipments, receipts, kitchen uses, test
-    results, order lines): the same row the ORM would write, without a unit-of-work
-    flush per row. The row's own values (defaults included) are what is inserted.
+    results, orders and their lines): the same row the ORM would write, without a
+    unit-of-work flush per row. The row's own values (defaults included) are what is
+    inserted; its new key comes back as the driver reports it (``lastrowid`` on SQLite,
+    ``RETURNING`` on PostgreSQL).
     """
     table = type(row).__table__  # type: ignore[attr-defined]
-    statement = _INSERT_RETURNING_ID.get(table)
-    if statement is None:
-        statement = _INSERT_RETURNING_ID[table] = insert(table).returning(table.c.id)
-    values = {column.key: getattr(row, column.key) for column in table.columns if column.key != "id"}
+    prepared = _PREPARED_INSERTS.get(table)
+    if prepared is None:
+        prepared = _PREPARED_INSERTS[table] = (insert(table), [c.key for c in table.columns if c.key != "id"])
+    statement, keys = prepared
+    values = {key: getattr(row, key) for key in keys}
     session.flush()  # what the row refers to must be in the database first
-    row.id = session.connection().execute(statement, values).scalar_one()  # type: ignore[attr-defined]
+    row.id = session.connection().execute(statement, values).inserted_primary_key[0]  # type: ignore[attr-defined]
     make_transient_to_detached(row)
     session.add(row)
     return row
 
 
-_INSERT_RETURNING_ID: dict[Any, Any] = {}
+_PREPARED_INSERTS: dict[Any, tuple[Any, list[str]]] = {}
 
 
 @contextmanager

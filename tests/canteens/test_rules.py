@@ -255,6 +255,8 @@ def test_a_superseded_order_revision_cannot_be_shipped_against(client, session, 
     history = client.get(f"/api/v1/orders/{order.order_number}", headers=bearer(session, world.admin)).json()
     assert [r["revision"] for r in history["revisions"]] == [1, 2]
     assert history["revisions"][0]["lines"][0]["quantity"] == "1000.000"
+    current, lines = canteen_service.order_current_revision(session, order.id)
+    assert (current.revision, [line.quantity for line in lines]) == (2, [Decimal("800.000")])
 
 
 def test_holds_are_inspectors_work_not_suppliers(client, session, world):
