@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlmodel import Session
 
 from trace import migrate, registry
+from trace.accounts import system_actor
+from trace.custody import record_event
 from trace.db import make_engine
+from trace.models import ChainHead
 
 
 def test_migrations_create_the_schema_the_models_describe(empty_database_url):
@@ -17,6 +21,18 @@ def test_migrations_create_the_schema_the_models_describe(empty_database_url):
         differences = compare_metadata(context, registry.metadata)
     engine.dispose()
     assert differences == []
+
+
+def test_migrations_install_the_trigger_that_moves_chain_heads(empty_database_url):
+    migrate.upgrade(empty_database_url)
+    engine = make_engine(empty_database_url)
+    with Session(engine) as session:
+        recorded = record_event(session, stream="test:migrated", biz_step="inspecting", action="OBSERVE",
+                                actor=system_actor(), subject_type="test", subject_id=1, payload={})
+        session.commit()
+        head = session.get(ChainHead, "test:migrated")
+        assert (head.seq, head.hash) == (1, recorded.hash)
+    engine.dispose()
 
 
 def test_migrating_twice_is_harmless(empty_database_url):

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select
 from sqlmodel import Session
 
 from trace.chain import GENESIS_HASH, canonical_json, event_hash, hashed_view
@@ -72,7 +72,6 @@ class RecordedEvent:
 class _Head:
     seq: int
     hash: str
-    stored: bool  # False until the genesis row is inserted
 
 
 def _locked_head(session: Session, stream: str) -> _Head:
@@ -86,7 +85,7 @@ def _locked_head(session: Session, stream: str) -> _Head:
     head = heads.get(stream)
     if head is None:
         row = run_prebuilt(session, _LOCK_HEAD, {"head_stream": stream}).first()
-        head = _Head(row.seq, row.hash, True) if row else _Head(0, GENESIS_HASH, False)
+        head = _Head(row.seq, row.hash) if row else _Head(0, GENESIS_HASH)
         heads[stream] = head
     return head
 
@@ -110,9 +109,9 @@ def record_event(
 ) -> RecordedEvent:
     """Append one event to its chain, in the caller's transaction (which commits).
 
-    Events and heads are written with prebuilt INSERT/UPDATE statements rather than
-    through the ORM's unit of work: the log is append-only, nothing edits an event
-    after it is written, and this is the hottest write path.
+    The event is written with one prebuilt INSERT rather than through the ORM's unit
+    of work (the log is append-only, nothing edits an event after it is written, and
+    this is the hottest write path); the database moves the chain's head with it.
     """
     recorded_at = utcnow()
     # Hash the instant in UTC: that is how both databases hand it back.
@@ -146,14 +145,9 @@ def record_event(
     # Rows the event points at (its batch, school…) must reach the database first.
     session.flush()
     connection = session.connection()
+    # The insert moves the chain's head too (a trigger: see trace.models).
     event_row_id = connection.execute(_INSERT_EVENT, row).inserted_primary_key[0]
-    if head.stored:
-        connection.execute(_UPDATE_HEAD, {"head_stream": stream, "head_seq": row["seq"], "head_hash": row["hash"],
-                                          "head_updated_at": recorded_at})
-    else:
-        connection.execute(_INSERT_HEAD, {"stream": stream, "seq": row["seq"], "hash": row["hash"],
-                                          "updated_at": recorded_at})
-    head.seq, head.hash, head.stored = row["seq"], row["hash"], True
+    head.seq, head.hash = row["seq"], row["hash"]
     # A ChainHead loaded earlier in this session (by a checkpoint, say) is now stale.
     loaded = session.identity_map.get((ChainHead, (stream,), None))
     if loaded is not None:
@@ -165,12 +159,7 @@ _EVENTS, _HEADS = CustodyEvent.__table__, ChainHead.__table__
 _EVENT_COLUMNS = [column.name for column in _EVENTS.columns if column.name != "id"]
 # Built once: statements with bound parameters compile once and hit SQLAlchemy's cache.
 _INSERT_EVENT = insert(_EVENTS)
-_INSERT_HEAD = insert(_HEADS)
 _LOCK_HEAD = select(_HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.stream == bindparam("head_stream")).with_for_update()
-_UPDATE_HEAD = (
-    update(_HEADS).where(_HEADS.c.stream == bindparam("head_stream"))
-    .values(seq=bindparam("head_seq"), hash=bindparam("head_hash"), updated_at=bindparam("head_updated_at"))
-)
 
 
 def events_for_batch(session: Session, batch_id: int) -> list[CustodyEvent]:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import DDL, Column, Index, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from trace.db import Quantity, UTCDateTime, utcnow
@@ -143,6 +143,42 @@ class ChainHead(SQLModel, table=True):
     seq: int
     hash: str = Field(max_length=64)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# The head moves with the log, inside the database: every event row inserted moves its
+# chain's head in the same statement. Writers still lock the head row first (FOR UPDATE /
+# BEGIN IMMEDIATE) to learn the previous hash; the trigger saves them a second statement
+# per event, and a savepoint rolled back takes the head back with its events. Heads only
+# move forward. The migration 7c2d4e9a1b30 creates the same objects.
+CHAIN_HEAD_TRIGGER_SQLITE = """
+CREATE TRIGGER IF NOT EXISTS custody_event_moves_head AFTER INSERT ON custody_event
+BEGIN
+    INSERT INTO chain_head (stream, seq, hash, updated_at) VALUES (NEW.stream, NEW.seq, NEW.hash, NEW.recorded_at)
+    ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, updated_at = excluded.updated_at
+    WHERE excluded.seq > chain_head.seq;
+END
+"""
+CHAIN_HEAD_FUNCTION_POSTGRESQL = """
+CREATE OR REPLACE FUNCTION custody_event_moves_head() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO chain_head (stream, seq, hash, updated_at) VALUES (NEW.stream, NEW.seq, NEW.hash, NEW.recorded_at)
+    ON CONFLICT (stream) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash, updated_at = EXCLUDED.updated_at
+    WHERE EXCLUDED.seq > chain_head.seq;
+    RETURN NULL;
+END
+$$
+"""
+CHAIN_HEAD_TRIGGER_POSTGRESQL = """
+CREATE OR REPLACE TRIGGER custody_event_moves_head AFTER INSERT ON custody_event
+FOR EACH ROW EXECUTE FUNCTION custody_event_moves_head()
+"""
+
+# After the whole schema exists: the trigger is on one table and writes the other.
+for _statement, _dialect in ((CHAIN_HEAD_TRIGGER_SQLITE, "sqlite"), (CHAIN_HEAD_FUNCTION_POSTGRESQL, "postgresql"),
+                             (CHAIN_HEAD_TRIGGER_POSTGRESQL, "postgresql")):
+    event.listen(SQLModel.metadata, "after_create", DDL(_statement).execute_if(dialect=_dialect))
+event.listen(SQLModel.metadata, "after_drop",
+             DDL("DROP FUNCTION IF EXISTS custody_event_moves_head()").execute_if(dialect="postgresql"))
 
 
 class Checkpoint(SQLModel, table=True):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from suppliers import service as supplier_service
@@ -15,6 +16,7 @@ from trace.accounts import system_actor
 from trace.checkpoints import verify_log
 from trace.custody import record_event
 from trace.errors import Conflict
+from trace.models import ChainHead, CustodyEvent
 
 
 def append(session: Session, stream: str = "test:1"):
@@ -28,6 +30,28 @@ def test_events_in_one_transaction_follow_each_other(session: Session) -> None:
 
     assert (first.seq, second.seq) == (1, 2)
     assert verify_log(session).ok
+
+
+def test_the_database_moves_a_chains_head_with_each_event(session: Session) -> None:
+    append(session, "test:head")
+    second = append(session, "test:head")
+    session.commit()
+
+    head = session.get(ChainHead, "test:head")
+    assert (head.seq, head.hash) == (second.seq, second.hash)
+
+
+def test_a_chains_head_never_moves_backwards(session: Session) -> None:
+    newest = append(session, "test:forward")
+    append(session, "test:forward")
+    session.commit()
+    # An out-of-order row (seq 0) slipped into the log directly does not rewind the head.
+    stray = {column.name: getattr(session.get(CustodyEvent, newest.id), column.name)
+             for column in CustodyEvent.__table__.columns if column.name != "id"}
+    session.execute(insert(CustodyEvent.__table__).values(**{**stray, "seq": 0, "event_id": "stray"}))
+    session.commit()
+
+    assert session.get(ChainHead, "test:forward").seq == 2
 
 
 def test_a_rolled_back_transaction_leaves_no_trace_in_the_chain(session: Session) -> None:
