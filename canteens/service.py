@@ -182,15 +182,15 @@ _ORDER_NUMBER_TAKEN = select(PurchaseOrder.__table__.c.id).where(
 
 def _write_revision(session: Session, *, actor: Actor, order: PurchaseOrder, number: int, delivery_date: date,
                     note: str, lines: list[OrderLineIn], occurred_at: datetime | None) -> OrderRevision:
-    revision = insert_now(session, OrderRevision(order_id=order.id, revision=number, delivery_date=delivery_date,
-                                                 note=note, recorded_by=actor.user_id))
+    revision = insert_now(session, OrderRevision, order_id=order.id, revision=number, delivery_date=delivery_date,
+                          note=note, recorded_by=actor.user_id)
     written = []
     for line in lines:
         product = supplier_service.product_get(session, line.product_id)
         base = supplier_service.to_base_unit(session, product, line.quantity, line.unit)
-        insert_now(session, OrderLine(revision_id=revision.id, line_number=line.line_number, product_id=product.id,
-                                      quantity=base, unit=product.unit, ordered_quantity=quantity(line.quantity),
-                                      ordered_unit=line.unit, unit_price_fen=line.unit_price_fen))
+        insert_now(session, OrderLine, revision_id=revision.id, line_number=line.line_number, product_id=product.id,
+                   quantity=base, unit=product.unit, ordered_quantity=quantity(line.quantity),
+                   ordered_unit=line.unit, unit_price_fen=line.unit_price_fen)
         written.append({**line.model_dump(mode="json"), "base_quantity": str(base), "base_unit": product.unit})
     record_event(
         session, stream=stream_of("order", order.id), biz_step="transacting",
@@ -213,8 +213,8 @@ def order_create(session: Session, *, actor: Actor, data: OrderCreate,
         raise Conflict("order_exists", f"订单号 {data.order_number} 已存在；修改订单请提交新修订",
                        f"Order {data.order_number} exists; submit a revision to change it",
                        order_number=data.order_number)
-    order = insert_now(session, PurchaseOrder(order_number=data.order_number, school_id=data.school_id,
-                                              supplier_id=data.supplier_id))
+    order = insert_now(session, PurchaseOrder, order_number=data.order_number, school_id=data.school_id,
+                       supplier_id=data.supplier_id)
     _write_revision(session, actor=actor, order=order, number=1, delivery_date=data.delivery_date,
                     note=data.note, lines=data.lines, occurred_at=occurred_at)
     return order
@@ -290,10 +290,9 @@ def shipment_create(session: Session, *, actor: Actor, data: ShipmentCreate,
                        f"Shipping {amount} {batch.unit} exceeds what is left of the batch "
                        f"({batch.quantity - batch.shipped_quantity} {batch.unit})",
                        requested=str(amount), remaining=str(batch.quantity - batch.shipped_quantity))
-    shipment = Shipment(batch_id=batch.id, school_id=order.school_id, supplier_id=batch.supplier_id,
-                        order_line_id=line.id, quantity=amount, unit=product.unit, ship_date=data.ship_date,
-                        shipped_by=actor.user_id)
-    insert_now(session, shipment)
+    shipment = insert_now(session, Shipment, batch_id=batch.id, school_id=order.school_id,
+                          supplier_id=batch.supplier_id, order_line_id=line.id, quantity=amount, unit=product.unit,
+                          ship_date=data.ship_date, shipped_by=actor.user_id)
     record_event(
         session, stream=stream_of("batch", batch.id), biz_step="shipping", action="OBSERVE",
         disposition="in_transit", actor=actor, subject_type="shipment", subject_id=shipment.id,
@@ -375,13 +374,11 @@ def receipt_create(session: Session, *, actor: Actor, data: ReceiptCreate,
                  "arrival_temperature_celsius": data.arrival_temperature_celsius,
                  "receipt_date": data.receipt_date},
     )
-    receipt = Receipt(shipment_id=shipment.id, batch_id=batch.id, school_id=shipment.school_id,
+    return insert_now(session, Receipt, shipment_id=shipment.id, batch_id=batch.id, school_id=shipment.school_id,
                       accepted_quantity=accepted, rejected_quantity=rejected, unit=product.unit,
                       rejection_reason=data.rejection_reason,
                       arrival_temperature_celsius=data.arrival_temperature_celsius,
                       receipt_date=data.receipt_date, received_by=actor.user_id, event_id=event.event_id)
-    insert_now(session, receipt)
-    return receipt
 
 
 def receipt_get(session: Session, receipt_id: int) -> Receipt:
@@ -470,9 +467,8 @@ def use_create(session: Session, *, actor: Actor, data: UseCreate, occurred_at: 
                  "declared_unit": data.unit, "use_date": data.use_date, "meal": data.meal.value,
                  "meal_zh": MEAL_ZH[data.meal], "dish": data.dish},
     )
-    use = KitchenUse(school_id=school_id, batch_id=batch.id, quantity=amount, unit=product.unit,
+    use = insert_now(session, KitchenUse, school_id=school_id, batch_id=batch.id, quantity=amount, unit=product.unit,
                      use_date=data.use_date, meal=data.meal, dish=data.dish, used_by=actor.user_id,
                      event_id=event.event_id)
-    insert_now(session, use)
     session.expire(stock, ["used_quantity"])
     return use

@@ -50,11 +50,10 @@ def test_result_record(
                  "value": quantity(value) if value is not None else None, "value_unit": value_unit,
                  "laboratory": laboratory, "report_number": report_number},
     )
-    result = TestResult(batch_id=batch.id, school_id=school_id, kind=kind, method=method,
-                        value=quantity(value) if value is not None else None, value_unit=value_unit,
-                        outcome=outcome, laboratory=laboratory, report_number=report_number,
-                        tested_at=tested_at, tested_by=actor.user_id, event_id=event.event_id)
-    return insert_now(session, result)
+    return insert_now(session, TestResult, batch_id=batch.id, school_id=school_id, kind=kind, method=method,
+                      value=quantity(value) if value is not None else None, value_unit=value_unit,
+                      outcome=outcome, laboratory=laboratory, report_number=report_number,
+                      tested_at=tested_at, tested_by=actor.user_id, event_id=event.event_id)
 
 
 def tests_of_batch(session: Session, batch_id: int) -> list[TestResult]:

@@ -21,6 +21,7 @@ from sqlalchemy import BigInteger, DateTime, event, insert
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import SessionTransaction, make_transient_to_detached
+from sqlalchemy.orm.attributes import manager_of_class
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
@@ -125,29 +126,49 @@ def run_prebuilt(session: Session, statement: Any, params: dict[str, Any]) -> An
     return session.connection().execute(statement, params)
 
 
-def insert_now(session: Session, row: T) -> T:
-    """INSERT a new row with a prebuilt statement and keep it in the session as if loaded.
+def insert_now(session: Session, model: type[T], **values: Any) -> T:
+    """INSERT one new row with a prebuilt statement and return it as if just loaded.
 
     For the high-volume, insert-once rows (shipments, receipts, kitchen uses, test
-    results, orders and their lines): the same row the ORM would write, without a
-    unit-of-work flush per row. The row's own values (defaults included) are what is
-    inserted; its new key comes back as the driver reports it (``lastrowid`` on SQLite,
-    ``RETURNING`` on PostgreSQL).
+    results, orders and their lines): the row the ORM would write, without a
+    unit-of-work flush per row. Field defaults apply as in the model's constructor; the
+    new key comes back as the driver reports it (``lastrowid`` on SQLite, ``RETURNING``
+    on PostgreSQL). The instance is built the way the ORM builds loaded rows, since
+    running the model's constructor cost more than the INSERT itself.
     """
-    table = type(row).__table__  # type: ignore[attr-defined]
-    prepared = _PREPARED_INSERTS.get(table)
+    prepared = _PREPARED_INSERTS.get(model)
     if prepared is None:
-        prepared = _PREPARED_INSERTS[table] = (insert(table), [c.key for c in table.columns if c.key != "id"])
-    statement, keys = prepared
-    values = {key: getattr(row, key) for key in keys}
+        prepared = _PREPARED_INSERTS[model] = _prepare_insert(model)
+    statement, keys, defaults = prepared
+    row = {key: values[key] if key in values else _default(defaults, model, key) for key in keys}
+    if unknown := values.keys() - row.keys():
+        raise TypeError(f"{model.__name__} has no column(s) {sorted(unknown)}")
     session.flush()  # what the row refers to must be in the database first
-    row.id = session.connection().execute(statement, values).inserted_primary_key[0]  # type: ignore[attr-defined]
-    make_transient_to_detached(row)
-    session.add(row)
-    return row
+    row["id"] = session.connection().execute(statement, row).inserted_primary_key[0]
+    instance = manager_of_class(model).new_instance()
+    instance.__dict__.update(row)
+    make_transient_to_detached(instance)
+    session.add(instance)
+    return instance  # type: ignore[no-any-return]
 
 
-_PREPARED_INSERTS: dict[Any, tuple[Any, list[str]]] = {}
+def _prepare_insert(model: type) -> tuple[Any, list[str], dict[str, Any]]:
+    table = model.__table__  # type: ignore[attr-defined]
+    keys = [column.key for column in table.columns if column.key != "id"]
+    defaults = {key: model.model_fields[key] for key in keys}  # type: ignore[attr-defined]
+    return insert(table), keys, defaults
+
+
+def _default(fields: dict[str, Any], model: type, key: str) -> Any:
+    field = fields[key]
+    if field.default_factory is not None:
+        return field.default_factory()
+    if field.is_required():
+        raise TypeError(f"{model.__name__}.{key} is required")
+    return field.default
+
+
+_PREPARED_INSERTS: dict[type, tuple[Any, list[str], dict[str, Any]]] = {}
 
 
 @contextmanager
