@@ -30,6 +30,7 @@ from suppliers import service as supplier_service
 from trace.custody import Actor
 from trace.deps import ActorDep, AdminDep, SessionDep, WriteDep, require_roles
 from trace.errors import Forbidden
+from trace.fields import PathId
 from trace.labels import render_label_sheet_pdf
 from trace.models import Role
 
@@ -74,7 +75,7 @@ def create_school(body: SchoolCreate, ctx: WriteDep, _: AdminDep):
 
 
 @router.get("/schools/{school_id}", response_model=SchoolPublic)
-def get_school(school_id: int, session: SessionDep, actor: ActorDep):
+def get_school(school_id: PathId, session: SessionDep, actor: ActorDep):
     """One school with its canteen."""
     return school_public(session, service.school_get(session, school_id))
 
@@ -107,7 +108,7 @@ def create_shipment(body: ShipmentCreate, ctx: WriteDep, _: Shipper):
 
 
 @router.get("/shipments/{shipment_id}", response_model=ShipmentPublic)
-def get_shipment(shipment_id: int, session: SessionDep, actor: ActorDep):
+def get_shipment(shipment_id: PathId, session: SessionDep, actor: ActorDep):
     """One shipment (its supplier, its school, inspectors and admins)."""
     shipment = service.shipment_get(session, shipment_id)
     if (actor.role == "canteen_staff" and shipment.school_id != actor.school_id) or (
@@ -118,7 +119,7 @@ def get_shipment(shipment_id: int, session: SessionDep, actor: ActorDep):
 
 @router.get("/shipments/{shipment_id}/labels.pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}}})
-def shipment_labels(shipment_id: int, session: SessionDep, actor: Shipper,
+def shipment_labels(shipment_id: PathId, session: SessionDep, actor: Shipper,
                     copies: Annotated[int, Query(ge=1, le=200, description="Labels to print (one per package)")] = 1,
                     size: Annotated[Literal["40x30", "60x40"], Query()] = "60x40"):
     """A4 sheet of labels for one shipment, showing the quantity shipped."""
@@ -145,7 +146,7 @@ def create_use(body: UseCreate, ctx: WriteDep, _: CanteenWriter):
 
 
 @router.get("/schools/{school_id}/stock", response_model=list[StockPublic])
-def school_stock(school_id: int, session: SessionDep, actor: ActorDep, include_empty: bool = False):
+def school_stock(school_id: PathId, session: SessionDep, actor: ActorDep, include_empty: bool = False):
     """What a canteen holds, per batch."""
     if actor.role == "supplier":
         raise Forbidden("stock_not_visible", "供应商不能查看学校库存", "Suppliers cannot see school stock")

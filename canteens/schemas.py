@@ -8,6 +8,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from canteens.models import Meal, SchoolKind
+from trace.fields import RowId
 
 Amount = Field(ge=0, max_digits=15, decimal_places=3)
 
@@ -25,8 +26,8 @@ class SchoolCreate(BaseModel):
     town: str = Field(min_length=2, max_length=40)
     town_code: str = Field(pattern=r"^370114\d{6}$", description="12-digit statistical code in 章丘区")
     kind: SchoolKind
-    students: int = Field(ge=0)
-    staff: int = Field(ge=0)
+    students: int = Field(ge=0, le=100_000)
+    staff: int = Field(ge=0, le=10_000)
     canteen_name: str = Field(min_length=2, max_length=100)
     canteen_licence: str = Field(description="食品经营许可证 JY…; a school canteen is 主体业态 3 (单位食堂)")
     canteen_licence_issued: date
@@ -56,11 +57,11 @@ class SchoolPublic(BaseModel):
 
 
 class OrderLineIn(BaseModel):
-    line_number: int = Field(ge=1)
-    product_id: int
+    line_number: int = Field(ge=1, le=9999)
+    product_id: RowId
     quantity: Decimal = Field(gt=0, max_digits=15, decimal_places=3)
     unit: str = Field(min_length=1, max_length=10)
-    unit_price_fen: int = Field(ge=0, description="Price per ordered unit in 分 (0.01 元)")
+    unit_price_fen: int = Field(ge=0, le=10**12, description="Price per ordered unit in 分 (0.01 元)")
 
 
 class OrderCreate(BaseModel):
@@ -70,11 +71,11 @@ class OrderCreate(BaseModel):
     }]})
 
     order_number: str = Field(min_length=1, max_length=40)
-    school_id: int
-    supplier_id: int
+    school_id: RowId
+    supplier_id: RowId
     delivery_date: date
     note: str = Field(default="", max_length=500)
-    lines: list[OrderLineIn] = Field(min_length=1)
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=500)
 
     @model_validator(mode="after")
     def _line_numbers_unique(self) -> OrderCreate:
@@ -92,7 +93,7 @@ class OrderRevise(BaseModel):
 
     delivery_date: date
     note: str = Field(min_length=1, max_length=500, description="Why the order changed")
-    lines: list[OrderLineIn] = Field(min_length=1)
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=500)
 
 
 class OrderLinePublic(BaseModel):
@@ -131,8 +132,8 @@ class ShipmentCreate(BaseModel):
         "batch_id": 1, "order_line_id": 1, "quantity": "20", "unit": "袋", "ship_date": "2025-09-01",
     }]})
 
-    batch_id: int
-    order_line_id: int = Field(description="The order line (of the order's current revision) this delivers")
+    batch_id: RowId
+    order_line_id: RowId = Field(description="The order line (of the order's current revision) this delivers")
     quantity: Decimal = Field(gt=0, max_digits=15, decimal_places=3)
     unit: str = Field(min_length=1, max_length=10)
     ship_date: date
@@ -158,7 +159,7 @@ class ReceiptCreate(BaseModel):
         "receipt_date": "2025-09-01", "arrival_temperature_celsius": None,
     }]})
 
-    shipment_id: int
+    shipment_id: RowId
     accepted_quantity: Decimal = Amount
     rejected_quantity: Decimal = Amount
     unit: str = Field(min_length=1, max_length=10)
@@ -197,8 +198,8 @@ class UseCreate(BaseModel):
         "dish": "米饭",
     }]})
 
-    school_id: int | None = Field(default=None, description="Needed only when an admin records for a school")
-    batch_id: int
+    school_id: RowId | None = Field(default=None, description="Needed only when an admin records for a school")
+    batch_id: RowId
     quantity: Decimal = Field(gt=0, max_digits=15, decimal_places=3)
     unit: str = Field(min_length=1, max_length=10)
     use_date: date

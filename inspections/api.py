@@ -12,6 +12,7 @@ from suppliers.api import batch_public
 from suppliers.schemas import BatchPublic
 from trace.custody import Actor
 from trace.deps import WriteDep, require_roles
+from trace.fields import PathId
 from trace.models import Role
 
 router = APIRouter(tags=["inspections 监管"])
@@ -20,7 +21,7 @@ Supervisor = Annotated[Actor, Depends(require_roles(Role.admin, Role.inspector))
 
 
 def _change(action: str):
-    def handler(batch_id: int, body: StatusChange, ctx: WriteDep, _: Supervisor):
+    def handler(batch_id: PathId, body: StatusChange, ctx: WriteDep, _: Supervisor):
         return ctx.run(lambda: batch_public(ctx.session, service.batch_change_status(
             ctx.session, actor=ctx.actor, batch_id=batch_id, action=action, reason=body.reason)), status_code=200)
     return handler

@@ -24,6 +24,7 @@ from suppliers.schemas import (
 from trace.custody import Actor
 from trace.deps import ActorDep, AdminDep, SessionDep, WriteDep, require_roles
 from trace.errors import Forbidden
+from trace.fields import MaybeQueryId, Offset, PathId, QueryIds
 from trace.labels import render_label_png, render_label_sheet_pdf
 from trace.models import Role
 from trace.queries import batch_for_reader
@@ -64,20 +65,20 @@ def create_supplier(body: SupplierCreate, ctx: WriteDep, _: AdminDep):
 
 
 @router.get("/suppliers/{supplier_id}", response_model=SupplierPublic)
-def get_supplier(supplier_id: int, session: SessionDep, actor: ActorDep):
+def get_supplier(supplier_id: PathId, session: SessionDep, actor: ActorDep):
     """One supplier with licences and standing."""
     return supplier_public(session, service.supplier_get(session, supplier_id))
 
 
 @router.post("/suppliers/{supplier_id}/licences", response_model=LicencePublic, status_code=201)
-def add_licence(supplier_id: int, body: LicenceCreate, ctx: WriteDep, _: AdminDep):
+def add_licence(supplier_id: PathId, body: LicenceCreate, ctx: WriteDep, _: AdminDep):
     """Add a licence (SC/JY number format-checked) to a supplier."""
     return ctx.run(lambda: LicencePublic.model_validate(
         service.licence_add(ctx.session, actor=ctx.actor, supplier_id=supplier_id, data=body)))
 
 
 @router.post("/suppliers/{supplier_id}/standing", response_model=SupplierPublic, status_code=200)
-def set_standing(supplier_id: int, body: SupplierStanding, ctx: WriteDep, _: AdminDep):
+def set_standing(supplier_id: PathId, body: SupplierStanding, ctx: WriteDep, _: AdminDep):
     """Suspend or reinstate a supplier, or mark it on the 严重违法失信名单."""
     return ctx.run(lambda: supplier_public(ctx.session, service.supplier_set_standing(
         ctx.session, actor=ctx.actor, supplier_id=supplier_id, data=body)), status_code=200)
@@ -102,8 +103,8 @@ def register_batch(body: BatchCreate, ctx: WriteDep, _: SupplierWriter):
 
 
 @router.get("/batches", response_model=list[BatchPublic])
-def list_batches(session: SessionDep, actor: ActorDep, supplier_id: int | None = None,
-                 limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0)] = 0):
+def list_batches(session: SessionDep, actor: ActorDep, supplier_id: MaybeQueryId = None,
+                 limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Offset = 0):
     """Batches of one supplier (a supplier sees only its own)."""
     if actor.role == "supplier":
         if supplier_id not in (None, actor.supplier_id):
@@ -119,7 +120,7 @@ LABEL_PDF = {200: {"content": {"application/pdf": {}}, "description": "A4 sheet(
 
 
 @router.get("/batches/{batch_id}/label.png", response_class=Response, responses=LABEL_PNG)
-def batch_label(batch_id: int, session: SessionDep, actor: ActorDep,
+def batch_label(batch_id: PathId, session: SessionDep, actor: ActorDep,
                 size: Annotated[Literal["40x30", "60x40"], Query(description="Label size in mm")] = "40x30",
                 dpi: Annotated[int, Query(description="Printer resolution: 203 or 300")] = 203):
     """The batch's QR label as a PNG for a 203 or 300 dpi thermal printer."""
@@ -131,7 +132,7 @@ def batch_label(batch_id: int, session: SessionDep, actor: ActorDep,
 
 @router.get("/labels/sheet.pdf", response_class=Response, responses=LABEL_PDF)
 def label_sheet(session: SessionDep, actor: ActorDep,
-                batch_id: Annotated[list[int], Query(min_length=1, max_length=500)],
+                batch_id: QueryIds,
                 size: Annotated[Literal["40x30", "60x40"], Query()] = "60x40"):
     """A printable A4 sheet of labels for any list of batches (``?batch_id=1&batch_id=2``)."""
     contents = [labels.label_for_batch(session, batch_for_reader(session, actor, i)) for i in batch_id]
@@ -140,6 +141,6 @@ def label_sheet(session: SessionDep, actor: ActorDep,
 
 
 @router.get("/batches/{batch_id}", response_model=BatchPublic)
-def get_batch(batch_id: int, session: SessionDep, actor: ActorDep):
+def get_batch(batch_id: PathId, session: SessionDep, actor: ActorDep):
     """One batch, if the caller may see it."""
     return batch_public(session, batch_for_reader(session, actor, batch_id))

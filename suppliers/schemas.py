@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from suppliers.models import LicenceKind, ProductCategory, StorageCondition, SupplierStatus
+from trace.fields import RowId
 
 Positive = Field(gt=0, max_digits=15, decimal_places=3)
+UnitName = Annotated[str, Field(min_length=1, max_length=10)]
+# Base units in one package (a 25 kg 袋); a million keeps every converted amount storable.
+PackageFactor = Annotated[Decimal, Field(gt=0, le=1_000_000, max_digits=10, decimal_places=3)]
 
 
 class LicenceCreate(BaseModel):
@@ -38,7 +43,7 @@ class SupplierCreate(BaseModel):
     contact: str = Field(min_length=1, max_length=50)
     phone: str = Field(min_length=3, max_length=30)
     address: str = Field(default="", max_length=200)
-    licences: list[LicenceCreate] = Field(default_factory=list)
+    licences: list[LicenceCreate] = Field(default_factory=list, max_length=50)
 
 
 class SupplierPublic(BaseModel):
@@ -80,7 +85,8 @@ class ProductCreate(BaseModel):
     shelf_life_days: int = Field(gt=0, le=3650)
     storage: StorageCondition
     gtin: str | None = Field(default=None, description="GTIN-8/12/13/14; assigned by the platform if absent")
-    conversions: dict[str, Decimal] = Field(default_factory=dict, description="Package unit → base units")
+    conversions: dict[UnitName, PackageFactor] = Field(default_factory=dict, max_length=20,
+                                                  description="Package unit → base units")
     required_certificate: str | None = None
     rapid_test: str | None = None
 
@@ -120,15 +126,15 @@ class BatchCreate(BaseModel):
         "certificates": [{"kind": "检验报告", "number": "JC-2025-0901"}],
     }]})
 
-    supplier_id: int | None = Field(default=None, description="Needed only when an admin registers for a supplier")
-    product_id: int
+    supplier_id: RowId | None = Field(default=None, description="Needed only when an admin registers for a supplier")
+    product_id: RowId
     lot_code: str = Field(min_length=1, max_length=20, description="GS1 AI 10: up to 20 characters of set 82")
     production_date: date
     expiry_date: date | None = Field(default=None, description="Defaults to production date + shelf life")
     quantity: Decimal = Positive
     unit: str = Field(min_length=1, max_length=10)
     origin: str = Field(min_length=1, max_length=200)
-    certificates: list[CertificateIn] = Field(default_factory=list)
+    certificates: list[CertificateIn] = Field(default_factory=list, max_length=50)
 
 
 class BatchPublic(BaseModel):

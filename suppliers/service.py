@@ -16,8 +16,9 @@ from suppliers.credit_code import validate_credit_code
 from suppliers.licence_numbers import parse_licence_number
 from suppliers.models import Licence, Product, ProductUnit, StorageCondition, Supplier, SupplierStatus
 from suppliers.schemas import BatchCreate, LicenceCreate, ProductCreate, SupplierCreate, SupplierStanding
+from trace.clock import local_today
 from trace.custody import Actor, record_event, stream_of
-from trace.db import quantity, transaction_memo
+from trace.db import MAX_QUANTITY, quantity, transaction_memo
 from trace.digital_link import assign_gtin, normalize_gtin, normalize_lot
 from trace.errors import Conflict, Forbidden, Invalid, NotFound
 from trace.models import Batch, BatchCertificate, BatchStatus
@@ -206,7 +207,12 @@ def to_base_unit(session: Session, product: Product, amount: Decimal, unit: str)
             unit=unit, base_unit=product.unit,
             declared_units=sorted(product_conversions(session, product.id)),
         )
-    return quantity(amount * factor)
+    converted = quantity(amount * factor)
+    if converted > MAX_QUANTITY:
+        raise Invalid("quantity_too_large", f"换算后的数量 {converted} {product.unit} 超出上限",
+                      f"{converted} {product.unit} after conversion is more than the platform can count",
+                      limit=str(MAX_QUANTITY))
+    return converted
 
 
 # --- batches ---------------------------------------------------------------------------------
@@ -267,6 +273,9 @@ def batch_register(session: Session, *, actor: Actor, data: BatchCreate,
     supplier = supplier_get(session, supplier_id)
     product = product_get(session, data.product_id)
     lot = normalize_lot(data.lot_code)
+    if data.production_date > local_today():
+        raise Invalid("date_in_future", "生产日期不能晚于今天", "The production date cannot be in the future",
+                      date=data.production_date.isoformat())
     expiry = data.expiry_date or data.production_date + timedelta(days=product.shelf_life_days)
     if expiry < data.production_date:
         raise Invalid("dates_out_of_order", "保质期截止日早于生产日期", "Expiry date is before production date")

@@ -13,6 +13,7 @@ from trace import accounts, checkpoints, queries
 from trace.custody import Actor, events_in_stream
 from trace.deps import ActorDep, AdminDep, SessionDep, WriteDep, require_roles
 from trace.errors import NotFound
+from trace.fields import Offset, PathId
 from trace.models import CustodyEvent, Role, User
 from trace.schemas import (
     BackwardTrace,
@@ -47,7 +48,7 @@ def create_user(body: UserCreate, ctx: WriteDep, _: AdminDep):
 
 
 @router.post("/users/{user_id}/tokens", response_model=TokenIssued, status_code=201)
-def issue_token(user_id: int, body: TokenCreate, ctx: WriteDep, _: AdminDep):
+def issue_token(user_id: PathId, body: TokenCreate, ctx: WriteDep, _: AdminDep):
     """Issue an API token for a user; the token is shown only in this response."""
     def write():
         user = ctx.session.get(User, user_id)
@@ -60,7 +61,7 @@ def issue_token(user_id: int, body: TokenCreate, ctx: WriteDep, _: AdminDep):
 
 @router.get("/events", response_model=list[EventPublic])
 def list_events(session: SessionDep, _: Supervisor, stream: str | None = None,
-                after_id: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 200):
+                after_id: Offset = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 200):
     """Custody events, oldest first: one chain (``stream=batch:42``) or all, paged by ``after_id``."""
     if stream:
         return [e for e in events_in_stream(session, stream) if e.id > after_id][:limit]
@@ -69,19 +70,19 @@ def list_events(session: SessionDep, _: Supervisor, stream: str | None = None,
 
 
 @router.get("/batches/{batch_id}/trace/backward", response_model=BackwardTrace)
-def batch_backward(batch_id: int, session: SessionDep, actor: ActorDep):
+def batch_backward(batch_id: PathId, session: SessionDep, actor: ActorDep):
     """Backward trace: supplier and licences, order, certificates, shipments, receipts, tests, events."""
     return queries.trace_backward(session, actor, batch_id)
 
 
 @router.get("/receipts/{receipt_id}/trace/backward", response_model=BackwardTrace)
-def receipt_backward(receipt_id: int, session: SessionDep, actor: ActorDep):
+def receipt_backward(receipt_id: PathId, session: SessionDep, actor: ActorDep):
     """Backward trace starting from a receipt at a canteen."""
     return queries.trace_backward_from_receipt(session, actor, receipt_id)
 
 
 @router.get("/batches/{batch_id}/trace/forward", response_model=ForwardTrace)
-def batch_forward(batch_id: int, session: SessionDep, actor: ActorDep):
+def batch_forward(batch_id: PathId, session: SessionDep, actor: ActorDep):
     """Forward trace (the recall list): every canteen that received the batch, used and on hand."""
     return queries.trace_forward(session, actor, batch_id)
 

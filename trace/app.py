@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -29,6 +29,7 @@ from trace.api import router as trace_router  # noqa: E402
 from trace.db import make_engine  # noqa: E402
 from trace.errors import DomainError, ErrorBody  # noqa: E402
 from trace.jobs import start_scheduler  # noqa: E402
+from trace.resolver import error_page  # noqa: E402
 from trace.resolver import router as resolver_router  # noqa: E402
 from trace.settings import get_settings  # noqa: E402
 
@@ -85,7 +86,13 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         return JSONResponse(exc.as_body(), status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if not request.url.path.startswith(API_PREFIX):
+            # Only the public batch pages take parameters outside the API: a parent who
+            # followed a damaged link gets a page, not a JSON error.
+            return error_page(request, 400, DomainError(
+                "invalid_batch_link", "链接中的批次编号无效，请重新扫描标签上的二维码",
+                "The batch number in this link is not valid; scan the label's QR code again"))
         problems = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
         return _error(422, "invalid_request", "请求内容无效，请检查标出的字段", "The request is invalid; see the fields listed",
                       fields=problems)

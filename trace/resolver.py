@@ -20,6 +20,7 @@ from trace.clock import local_date
 from trace.deps import SessionDep
 from trace.digital_link import build_digital_link, parse_digital_link
 from trace.errors import DomainError
+from trace.fields import PathId
 from trace.i18n import negotiate_locale, render, translations
 from trace.models import Batch
 from trace.settings import get_settings
@@ -92,7 +93,8 @@ def _pick(targets: list[dict[str, Any]], locale: str) -> dict[str, Any]:
     return targets[0]
 
 
-def _error_page(request: Request, status: int, error: DomainError) -> Response:
+def error_page(request: Request, status: int, error: DomainError) -> Response:
+    """A refusal as the scanning phone should see it: a page in its language (JSON for JSON clients)."""
     if _wants_linkset(request):
         return JSONResponse(error.as_body(), status_code=status)
     locale = negotiate_locale(request.headers.get("accept-language"), request.query_params.get("lang"))
@@ -109,10 +111,10 @@ def resolve(request: Request, session: SessionDep, rest: str) -> Response:
     try:
         key = parse_digital_link(raw_path + ("?" + request.url.query if request.url.query else ""))
     except DomainError as error:
-        return _error_page(request, 400, error)
+        return error_page(request, 400, error)
     batch = supplier_service.batch_by_digital_link(session, key.gtin14, key.lot)
     if batch is None:
-        return _error_page(request, 404, DomainError(
+        return error_page(request, 404, DomainError(
             "batch_not_found", f"没有找到批号为 {key.lot} 的批次（GTIN {key.gtin14}）",
             f"No batch with lot {key.lot} (GTIN {key.gtin14})"))
     link_type = _link_type_name(request.query_params.get("linkType", ""))
@@ -155,11 +157,11 @@ def _public_batch(session, batch_id: int) -> Batch:
 
 
 @router.get("/public/batches/{batch_id}", response_class=HTMLResponse, summary="Public batch page")
-def public_batch_page(request: Request, batch_id: int, session: SessionDep) -> Response:
+def public_batch_page(request: Request, batch_id: PathId, session: SessionDep) -> Response:
     """The page a parent or canteen worker sees after scanning a batch QR."""
     batch = session.get(Batch, batch_id)
     if batch is None:
-        return _error_page(request, 404, DomainError("batch_not_found", "没有找到该批次", "Batch not found"))
+        return error_page(request, 404, DomainError("batch_not_found", "没有找到该批次", "Batch not found"))
     locale = negotiate_locale(request.headers.get("accept-language"), request.query_params.get("lang"))
     product = supplier_service.product_get(session, batch.product_id)
     tests = inspection_service.tests_of_batch(session, batch.id)
@@ -177,7 +179,7 @@ def public_batch_page(request: Request, batch_id: int, session: SessionDep) -> R
 
 
 @router.get("/public/batches/{batch_id}/traceability.json", summary="Public traceability data of a batch")
-def public_traceability(batch_id: int, session: SessionDep) -> dict[str, Any]:
+def public_traceability(batch_id: PathId, session: SessionDep) -> dict[str, Any]:
     """What the public may know of a batch: product, supplier, dates, certificates, tests, custody steps."""
     batch = _public_batch(session, batch_id)
     product = supplier_service.product_get(session, batch.product_id)
@@ -200,7 +202,7 @@ def public_traceability(batch_id: int, session: SessionDep) -> dict[str, Any]:
 
 
 @router.get("/public/batches/{batch_id}/certificates.json", summary="Certificates that travel with a batch")
-def public_certificates(batch_id: int, session: SessionDep) -> dict[str, Any]:
+def public_certificates(batch_id: PathId, session: SessionDep) -> dict[str, Any]:
     """随货证明: 承诺达标合格证, 动物检疫合格证明, test reports, and the supplier's licences."""
     batch = _public_batch(session, batch_id)
     return {

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from canteens.schemas import ReceiptPublic, ShipmentPublic
 from inspections.schemas import TestResultPublic
 from suppliers.schemas import BatchPublic, CertificatePublic, LicencePublic, ProductPublic, SupplierPublic
+from trace.fields import RowId
 from trace.models import Role
 
 
@@ -22,8 +23,8 @@ class UserCreate(BaseModel):
     username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
     display_name: str = Field(min_length=1, max_length=100)
     role: Role
-    supplier_id: int | None = None
-    school_id: int | None = None
+    supplier_id: RowId | None = None
+    school_id: RowId | None = None
 
 
 class UserPublic(BaseModel):
