@@ -103,7 +103,7 @@ class Shipment(SQLModel, table=True):
     unit: str = Field(max_length=10)
     ship_date: date
     # Accepted + rejected so far; kept in step with receipts in the same transaction.
-    accounted_quantity: Decimal = Field(default=Decimal("0"), sa_type=Quantity)
+    accounted_quantity: Decimal = Field(default=Decimal("0.000"), sa_type=Quantity)
     shipped_by: int = Field(foreign_key="app_user.id")
     shipped_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -143,8 +143,8 @@ class Stock(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     school_id: int = Field(foreign_key="school.id")
     batch_id: int = Field(foreign_key="batch.id")
-    received_quantity: Decimal = Field(default=Decimal("0"), sa_type=Quantity)
-    used_quantity: Decimal = Field(default=Decimal("0"), sa_type=Quantity)
+    received_quantity: Decimal = Field(default=Decimal("0.000"), sa_type=Quantity)
+    used_quantity: Decimal = Field(default=Decimal("0.000"), sa_type=Quantity)
     unit: str = Field(max_length=10)
 
     @property

@@ -144,11 +144,14 @@ def order_get(session: Session, order_number: str) -> PurchaseOrder:
 
 def order_revisions(session: Session, order_id: int) -> list[tuple[OrderRevision, list[OrderLine]]]:
     """Every revision of an order, oldest first, each with its lines."""
-    revisions = session.execute(_REVISIONS_OF_ORDER, {"order_id": order_id}).scalars().all()
-    lines_by_revision: dict[int, list[OrderLine]] = {revision.id: [] for revision in revisions}
-    for line in session.execute(_LINES_OF_ORDER, {"order_id": order_id}).scalars():
-        lines_by_revision[line.revision_id].append(line)
-    return [(revision, lines_by_revision[revision.id]) for revision in revisions]
+    # One statement, so a revision committed meanwhile is seen whole or not at all
+    # (PostgreSQL's READ COMMITTED gives each statement its own snapshot).
+    result: dict[int, tuple[OrderRevision, list[OrderLine]]] = {}
+    for revision, line in session.execute(_REVISIONS_WITH_LINES, {"order_id": order_id}):
+        lines = result.setdefault(revision.id, (revision, []))[1]
+        if line is not None:
+            lines.append(line)
+    return list(result.values())
 
 
 def order_current_revision(session: Session, order_id: int) -> tuple[OrderRevision, list[OrderLine]]:
@@ -161,12 +164,9 @@ def order_current_revision(session: Session, order_id: int) -> tuple[OrderRevisi
 
 # Read statements on hot paths are built once, with bound parameters: building a
 # SELECT and its cache key costs more than running it on an indexed column.
-_REVISIONS_OF_ORDER = (
-    select(OrderRevision).where(OrderRevision.order_id == bindparam("order_id")).order_by(OrderRevision.revision)
-)
-_LINES_OF_ORDER = (
-    select(OrderLine).join(OrderRevision, OrderLine.revision_id == OrderRevision.id)
-    .where(OrderRevision.order_id == bindparam("order_id")).order_by(OrderLine.line_number)
+_REVISIONS_WITH_LINES = (
+    select(OrderRevision, OrderLine).outerjoin(OrderLine, OrderLine.revision_id == OrderRevision.id)
+    .where(OrderRevision.order_id == bindparam("order_id")).order_by(OrderRevision.revision, OrderLine.line_number)
 )
 _CURRENT_LINES_OF_ORDER = (
     select(OrderRevision, OrderLine)

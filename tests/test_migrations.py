@@ -35,6 +35,22 @@ def test_migrations_install_the_trigger_that_moves_chain_heads(empty_database_ur
     engine.dispose()
 
 
+def test_the_migrated_trigger_is_the_one_the_models_install():
+    # Schema comparison ignores triggers; the migration's frozen copy must not drift.
+    import importlib.util
+    from pathlib import Path
+
+    from trace import models
+
+    path = next(Path("migrations/versions").glob("*_7c2d4e9a1b30_*.py"))
+    spec = importlib.util.spec_from_file_location("chain_head_migration", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert migration.SQLITE_TRIGGER == models.CHAIN_HEAD_TRIGGER_SQLITE
+    assert migration.POSTGRESQL_FUNCTION == models.CHAIN_HEAD_FUNCTION_POSTGRESQL
+    assert migration.POSTGRESQL_TRIGGER == models.CHAIN_HEAD_TRIGGER_POSTGRESQL
+
+
 def test_migrating_twice_is_harmless(empty_database_url):
     migrate.upgrade(empty_database_url)
     migrate.upgrade(empty_database_url)

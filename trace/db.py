@@ -71,6 +71,8 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Up to 64 MiB of pages per connection (allocated as used): the event indexes
+        # outgrow the 2 MiB default within weeks, and each insert then reads from the OS.
         cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
 
@@ -154,7 +156,42 @@ def insert_now(session: Session, model: type[T], **values: Any) -> T:
     instance.__dict__.update(row)
     make_transient_to_detached(instance)
     session.add(instance)
+    # Added as already persistent, the ORM would not forget it on a rollback as it does
+    # a pending row: remember which transaction wrote it (see _forget_rolled_back_rows).
+    innermost = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault("inserted_now", []).append((innermost, instance))
     return instance  # type: ignore[no-any-return]
+
+
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _forget_rolled_back_rows(session: OrmSession, previous_transaction: SessionTransaction) -> None:
+    """Rows insert_now wrote inside a rolled-back transaction or savepoint leave the session."""
+    written = session.info.get("inserted_now")
+    if not written:
+        return
+    kept = []
+    for transaction, instance in written:
+        if _within(transaction, previous_transaction):
+            if instance in session:
+                session.expunge(instance)
+        else:
+            kept.append((transaction, instance))
+    session.info["inserted_now"] = kept
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _committed_rows_are_ordinary(session: OrmSession) -> None:
+    # Releasing a savepoint also "commits"; its rows stay undone by an outer rollback.
+    if session.get_nested_transaction() is None:
+        session.info.pop("inserted_now", None)
+
+
+def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 def _prepare_insert(model: type) -> tuple[Any, list[str], dict[str, Any]]:

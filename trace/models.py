@@ -74,7 +74,7 @@ class Batch(SQLModel, table=True):
     unit: str = Field(max_length=10)
     # Running total of what left the supplier; kept in step with shipments in the
     # same transaction so the conservation rule is one conditional UPDATE.
-    shipped_quantity: Decimal = Field(default=Decimal("0"), sa_type=Quantity)
+    shipped_quantity: Decimal = Field(default=Decimal("0.000"), sa_type=Quantity)
     origin: str = Field(max_length=200)
     status: BatchStatus = Field(default=BatchStatus.active, max_length=20)
     registered_by: int = Field(foreign_key="app_user.id")

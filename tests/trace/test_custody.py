@@ -98,3 +98,34 @@ def test_a_licence_added_in_a_rolled_back_savepoint_does_not_count(session: Sess
     with pytest.raises(Conflict) as refused:
         supplier_service.supplier_assert_may_supply(session, supplier, today())
     assert refused.value.code == "supplier_licence_expired"
+
+
+def test_rows_written_in_a_rolled_back_savepoint_leave_the_session(session: Session) -> None:
+    from canteens.models import OrderRevision, PurchaseOrder
+    from tests.factories import make_order_line, make_product, make_school
+
+    supplier, product, school = make_supplier(session), make_product(session), make_school(session)
+    kept = make_order_line(session, school, supplier, product)
+    savepoint = session.begin_nested()
+    undone = make_order_line(session, school, supplier, product)
+    order_id = session.get(OrderRevision, undone.revision_id).order_id
+    savepoint.rollback()
+
+    assert undone not in session
+    assert kept in session
+    assert session.get(PurchaseOrder, order_id) is None  # not a ghost from the identity map
+
+
+def test_rows_written_in_a_rolled_back_transaction_leave_the_session(session: Session) -> None:
+    from tests.factories import make_order_line, make_product, make_school
+
+    supplier, product, school = make_supplier(session), make_product(session), make_school(session)
+    session.commit()
+    line = make_order_line(session, school, supplier, product)
+    session.rollback()
+
+    assert line not in session
+    # SQLite reuses the rolled-back row id: the next insert must not collide with a ghost.
+    again = make_order_line(session, school, supplier, product)
+    session.commit()
+    assert again in session
