@@ -27,8 +27,9 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
 
 QUANTUM = Decimal("0.001")
-# Keys are 64-bit on both databases; a larger id cannot name a row and overflows the drivers.
-MAX_ROW_ID = 2**63 - 1
+# Keys are INTEGER columns: 32-bit on PostgreSQL (ample: a school year writes ~270,000
+# events). A larger id cannot name a row and would overflow the column or the driver.
+MAX_ROW_ID = 2**31 - 1
 # The largest amount of anything the platform counts (a trillion base units): what a
 # request may state, and what a conversion from packages may reach.
 MAX_QUANTITY = Decimal("999999999999.999")

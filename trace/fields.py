@@ -1,7 +1,7 @@
 """Input field types every domain's requests share.
 
-Ids are positive 64-bit keys on both databases: a bigger number names no row and would
-overflow the database driver, so it is refused as invalid input (422), never a 500.
+Ids are positive INTEGER keys (32-bit on PostgreSQL): a bigger number names no row and
+would overflow the column or the driver, so it is refused as invalid input (422), never a 500.
 """
 
 from __future__ import annotations
