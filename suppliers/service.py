@@ -6,7 +6,7 @@ Services flush and never commit; the request's write context commits once.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -293,6 +293,8 @@ def batch_register(session: Session, *, actor: Actor, data: BatchCreate,
         supplier_id=supplier.id, product_id=product.id, gtin=product.gtin, lot_code=lot,
         production_date=data.production_date, expiry_date=expiry, quantity=amount, unit=product.unit,
         origin=data.origin, registered_by=actor.user_id,
+        # An import (or the demo) says when the lot was registered; the event still records when it was written.
+        **({"registered_at": occurred_at.astimezone(UTC)} if occurred_at else {}),
     ))
     session.add(batch)
     session.flush()
