@@ -1,10 +1,10 @@
 """No request the OpenAPI schema allows is answered with a 500.
 
 Schemathesis generates requests for every operation from the published schema —
-boundary values (its coverage phase), valid requests and near misses — and sends them,
-as the admin, to an app whose database holds one supplier, product, school, batch and
-order line. Refusals (4xx) are fine; a server error is a bug. Derandomized, so a run is
-repeatable and CI cannot flake on luck.
+boundary values (its coverage phase), valid requests and near misses — and sends them
+as the admin, a supplier and canteen staff to an app whose database holds one supplier,
+product, school, batch and order line. Refusals (4xx) are fine; a server error is a bug.
+Derandomized, so a run is repeatable and CI cannot flake on luck.
 """
 
 from __future__ import annotations
@@ -36,13 +36,14 @@ TESTS_APP = _TestsApp()
 schema = schemathesis.openapi.from_asgi("/openapi.json", TESTS_APP)
 
 
-@pytest.fixture
-def admin_headers(app, session) -> dict[str, str]:  # type: ignore[no-untyped-def]
+@pytest.fixture(params=["admin", "supplier_user", "staff"])
+def headers(request, app, session) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Each role reaches different rules (and refusals): the admin, a supplier, canteen staff."""
     TESTS_APP.current = app
-    return bearer(session, make_world(session).admin)
+    return bearer(session, getattr(make_world(session), request.param))
 
 
 @schema.parametrize()
 @settings(max_examples=10, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-def test_no_request_the_schema_allows_is_a_server_error(case, admin_headers):  # type: ignore[no-untyped-def]
-    case.call_and_validate(headers=admin_headers, checks=[not_a_server_error])
+def test_no_request_the_schema_allows_is_a_server_error(case, headers):  # type: ignore[no-untyped-def]
+    case.call_and_validate(headers=headers, checks=[not_a_server_error])
