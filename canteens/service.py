@@ -38,7 +38,7 @@ from canteens.schemas import (
 from suppliers import service as supplier_service
 from suppliers.licence_numbers import parse_licence_number
 from suppliers.models import StorageCondition
-from trace.clock import local_today, local_zone
+from trace.clock import assert_not_future, local_today, local_zone
 from trace.custody import Actor, record_event, stream_of
 from trace.db import Quantity, dialect_insert, insert_now, quantity, run_prebuilt, utcnow
 from trace.errors import Conflict, Forbidden, Invalid, NotFound
@@ -73,12 +73,6 @@ def occurred_on(day: date) -> datetime:
     if day == local_today():
         return utcnow()
     return datetime.combine(day, time(12, 0), tzinfo=local_zone())
-
-
-def _assert_not_future(day: date, what_zh: str, what_en: str) -> None:
-    if day > local_today():
-        raise Invalid("date_in_future", f"{what_zh}不能晚于今天", f"The {what_en} cannot be in the future",
-                      date=day.isoformat())
 
 
 # --- schools ---------------------------------------------------------------------------------
@@ -272,7 +266,7 @@ def shipment_create(session: Session, *, actor: Actor, data: ShipmentCreate,
         raise Conflict("order_line_mismatch", "该批次的供应商或产品与订单行不一致",
                        "The batch's supplier or product does not match the order line",
                        order_number=order.order_number, line_number=line.line_number)
-    _assert_not_future(data.ship_date, "发货日期", "ship date")
+    assert_not_future(data.ship_date, "发货日期", "ship date")
     if data.ship_date < batch.production_date:
         raise Invalid("dates_out_of_order", "发货日期早于生产日期", "Ship date is before the production date",
                       ship_date=data.ship_date.isoformat(), production_date=batch.production_date.isoformat())
@@ -281,8 +275,7 @@ def shipment_create(session: Session, *, actor: Actor, data: ShipmentCreate,
         session, supplier_service.supplier_get(session, batch.supplier_id), data.ship_date)
     product = supplier_service.product_get(session, batch.product_id)
     amount = supplier_service.to_base_unit(session, product, data.quantity, data.unit)
-    taken = run_prebuilt(
-        session, _GROW_SHIPPED, {"b_id": batch.id, "amount": amount})
+    taken = run_prebuilt(session, _GROW_SHIPPED, {"b_id": batch.id, "amount": amount})
     if taken.rowcount != 1:
         session.refresh(batch)
         raise Conflict("quantity_exceeds_batch",
@@ -337,7 +330,7 @@ def receipt_create(session: Session, *, actor: Actor, data: ReceiptCreate,
         raise Forbidden("role_not_allowed", "只有食堂人员可以验收", "Only canteen staff may receive goods")
     batch = supplier_service.batch_get(session, shipment.batch_id)
     product = supplier_service.product_get(session, batch.product_id)
-    _assert_not_future(data.receipt_date, "验收日期", "receipt date")
+    assert_not_future(data.receipt_date, "验收日期", "receipt date")
     if data.receipt_date < shipment.ship_date:
         raise Invalid("dates_out_of_order", "验收日期早于发货日期", "Receipt date is before the ship date",
                       receipt_date=data.receipt_date.isoformat(), ship_date=shipment.ship_date.isoformat())
@@ -351,8 +344,7 @@ def receipt_create(session: Session, *, actor: Actor, data: ReceiptCreate,
             session, supplier_service.supplier_get(session, batch.supplier_id), data.receipt_date)
         _assert_temperature(product, data.arrival_temperature_celsius)
     counted = accepted + rejected
-    taken = run_prebuilt(
-        session, _GROW_ACCOUNTED, {"s_id": shipment.id, "amount": counted})
+    taken = run_prebuilt(session, _GROW_ACCOUNTED, {"s_id": shipment.id, "amount": counted})
     session.expire(shipment, ["accounted_quantity"])
     if taken.rowcount != 1:
         session.refresh(shipment)
@@ -400,8 +392,9 @@ def _stock_add(session: Session, *, school_id: int, batch_id: int, amount: Decim
             index_elements=[_STOCK.c.school_id, _STOCK.c.batch_id],
             set_={"received_quantity": _STOCK.c.received_quantity + upsert.excluded.received_quantity},
         ).returning(_STOCK.c.id)
-    stock_id = run_prebuilt(session, statement, {"school_id": school_id, "batch_id": batch_id, "received_quantity": amount,
-                                           "used_quantity": Decimal(0), "unit": unit}).scalar_one()
+    stock_id = run_prebuilt(session, statement, {"school_id": school_id, "batch_id": batch_id,
+                                                 "received_quantity": amount, "used_quantity": Decimal(0),
+                                                 "unit": unit}).scalar_one()
     loaded = session.identity_map.get((Stock, (stock_id,), None))
     if loaded is not None:
         session.expire(loaded, ["received_quantity"])
@@ -439,7 +432,7 @@ def use_create(session: Session, *, actor: Actor, data: UseCreate, occurred_at: 
         raise Forbidden("role_not_allowed", "只有食堂人员可以出库", "Only canteen staff may record use")
     batch = supplier_service.batch_get(session, data.batch_id)
     product = supplier_service.product_get(session, batch.product_id)
-    _assert_not_future(data.use_date, "出库日期", "use date")
+    assert_not_future(data.use_date, "出库日期", "use date")
     found = session.execute(_STOCK_WITH_FIRST_RECEIPT, {"school_id": school_id, "batch_id": batch.id}).first()
     if found is None:
         raise Conflict("batch_not_in_stock", f"本校没有批次 {batch.lot_code} 的库存",
@@ -450,8 +443,7 @@ def use_create(session: Session, *, actor: Actor, data: UseCreate, occurred_at: 
                       use_date=data.use_date.isoformat(), receipt_date=first_receipt.isoformat())
     supplier_service.batch_assert_movable(batch, data.use_date, doing_zh="出库使用", doing_en="used")
     amount = supplier_service.to_base_unit(session, product, data.quantity, data.unit)
-    taken = run_prebuilt(
-        session, _GROW_USED, {"s_id": stock.id, "amount": amount})
+    taken = run_prebuilt(session, _GROW_USED, {"s_id": stock.id, "amount": amount})
     if taken.rowcount != 1:
         session.refresh(stock)
         raise Conflict("quantity_exceeds_stock",

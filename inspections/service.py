@@ -37,6 +37,7 @@ def test_result_record(
 ) -> TestResult:
     """Attach a test result to a batch (rapid test at receipt or a laboratory report)."""
     batch = supplier_service.batch_get(session, batch_id)
+    value = quantity(value) if value is not None else None
     if actor.role == "canteen_staff" and school_id != actor.school_id:
         raise Forbidden("not_your_school", "只能为本校记录检测结果", "You can only record tests for your school")
     if actor.role == "supplier" and batch.supplier_id != actor.supplier_id:
@@ -47,11 +48,11 @@ def test_result_record(
         actor=actor, subject_type="test_result", subject_id=f"{kind}", occurred_at=tested_at,
         batch_id=batch.id, supplier_id=batch.supplier_id, school_id=school_id,
         payload={"kind": kind, "method": method, "outcome": outcome.value,
-                 "value": quantity(value) if value is not None else None, "value_unit": value_unit,
+                 "value": value, "value_unit": value_unit,
                  "laboratory": laboratory, "report_number": report_number},
     )
     return insert_now(session, TestResult, batch_id=batch.id, school_id=school_id, kind=kind, method=method,
-                      value=quantity(value) if value is not None else None, value_unit=value_unit,
+                      value=value, value_unit=value_unit,
                       outcome=outcome, laboratory=laboratory, report_number=report_number,
                       tested_at=tested_at, tested_by=actor.user_id, event_id=event.event_id)
 

@@ -26,7 +26,7 @@ from canteens.models import Meal
 from canteens.schemas import OrderCreate, OrderLineIn, OrderRevise, ReceiptCreate, ShipmentCreate, UseCreate
 from inspections import service as inspection_service
 from inspections.models import TestOutcome
-from seeds.catalogue import SeedLicence
+from seeds.catalogue import SeedProduct, SeedSupplier
 from seeds.kitchen import (
     BOARDING_FRESH_FACTOR,
     BOARDING_KINDS,
@@ -58,26 +58,18 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class ProductSpec:
+class ProductSpec(SeedProduct):
+    """A catalogue entry with the id it was registered under."""
+
     id: int
-    code: str
-    name: str
-    category: str
-    unit: str
-    storage: str
-    shelf_life_days: int
-    conversions: dict[str, Decimal]
-    required_certificate: str | None
-    rapid_test: str | None
 
 
 @dataclass(frozen=True)
-class SupplierSpec:
+class SupplierSpec(SeedSupplier):
+    """A supplier of the catalogue, registered: its id, its place in the file, its account."""
+
     number: int
     id: int
-    name: str
-    categories: tuple[str, ...]
-    licences: tuple[SeedLicence, ...]
     actor: Actor
 
 
@@ -162,24 +154,16 @@ def _dish(product: ProductSpec) -> str:
     return "餐后水果" if product.category == "水果" else f"清炒{product.name.split('（')[0]}"
 
 
-def _licensed(licences: tuple[SeedLicence, ...], on: date) -> bool:
-    return any(lic.issued_on <= on <= lic.expires_on for lic in licences)
-
-
 class ActivityGenerator:
     """Generates school days one at a time; remembers the lots it registered across days."""
 
     def __init__(self, reference: SeedReference, *, seed: int) -> None:
         self.seed = seed
         self.admin = Actor.of(reference.admin)
-        self.products = {
-            code: ProductSpec(product.id, code, product.name, product.category.value, product.unit,
-                              product.storage.value, product.shelf_life_days, dict(spec.conversions),
-                              product.required_certificate, product.rapid_test)
-            for code, (spec, product) in reference.products.items()
-        }
-        self.suppliers = [SupplierSpec(s.number, s.supplier.id, s.supplier.name, s.seed.categories,
-                                       s.seed.licences, Actor.of(s.user)) for s in reference.suppliers]
+        self.products = {code: ProductSpec(**vars(spec), id=product.id)
+                         for code, (spec, product) in reference.products.items()}
+        self.suppliers = [SupplierSpec(**vars(s.seed), number=s.number, id=s.supplier.id, actor=Actor.of(s.user))
+                          for s in reference.suppliers]
         self.by_category = {
             category: [p for p in self.products.values() if p.category == category]
             for category in dict.fromkeys(p.category for p in self.products.values())
@@ -234,15 +218,16 @@ class ActivityGenerator:
                 self._use_staples(session, rng, school, day, meal, stock)
 
     def _available_suppliers(self, session: Session, day: date) -> set[int]:
-        available = set()
-        for spec in self.suppliers:
-            try:
-                supplier = supplier_service.supplier_get(session, spec.id)
-                supplier_service.supplier_assert_may_supply(session, supplier, day)
-            except DomainError:
-                continue
-            available.add(spec.number)
-        return available
+        return {spec.number for spec in self.suppliers if self._may_supply(session, spec, day)}
+
+    @staticmethod
+    def _may_supply(session: Session, spec: SupplierSpec, on: date) -> bool:
+        """The service's own rule (standing and a valid licence on the day), asked, not re-implemented."""
+        try:
+            supplier_service.supplier_assert_may_supply(session, supplier_service.supplier_get(session, spec.id), on)
+        except DomainError:
+            return False
+        return True
 
     def _supplier_for(self, school: SchoolPlan, category: str, available: set[int]) -> SupplierSpec | None:
         """The school's usual supplier for a category, or the next one that may supply today."""
@@ -345,7 +330,7 @@ class ActivityGenerator:
             ordered = sum((d.quantity for d in group), Decimal(0))
             amount = (ordered * Decimal(rng.uniform(1.01, 1.05))).to_integral_value(ROUND_CEILING)
             production = day - timedelta(days=self._age(rng, product))
-            if not _licensed(supplier.licences, production):
+            if not self._may_supply(session, supplier, production):
                 production = day
             batch = supplier_service.batch_register(session, actor=supplier.actor, data=BatchCreate(
                 product_id=product.id, lot_code=self._lot_code(supplier, product, production),

@@ -176,24 +176,22 @@ def is_school_day(day: date) -> bool:
     return not (day.month == 10 and day.day <= 7)  # 国庆
 
 
-def school_days_from(start: date, count: int) -> list[date]:
+def _school_days(first: date, count: int, step: timedelta) -> list[date]:
     days: list[date] = []
-    day = start
+    day = first
     while len(days) < count:
         if is_school_day(day):
             days.append(day)
-        day += timedelta(days=1)
+        day += step
     return days
 
 
+def school_days_from(start: date, count: int) -> list[date]:
+    return _school_days(start, count, timedelta(days=1))
+
+
 def school_days_ending(last: date, count: int) -> list[date]:
-    days: list[date] = []
-    day = last
-    while len(days) < count:
-        if is_school_day(day):
-            days.append(day)
-        day -= timedelta(days=1)
-    return days[::-1]
+    return _school_days(last, count, timedelta(days=-1))[::-1]
 
 
 # --- the demo --------------------------------------------------------------------------------

@@ -16,9 +16,9 @@ from suppliers.credit_code import validate_credit_code
 from suppliers.licence_numbers import parse_licence_number
 from suppliers.models import Licence, Product, ProductUnit, StorageCondition, Supplier, SupplierStatus
 from suppliers.schemas import BatchCreate, LicenceCreate, ProductCreate, SupplierCreate, SupplierStanding
-from trace.clock import local_today
+from trace.clock import assert_not_future
 from trace.custody import Actor, record_event, stream_of
-from trace.db import MAX_QUANTITY, quantity, transaction_memo
+from trace.db import MAX_QUANTITY, quantity, transaction_memo, utcnow
 from trace.digital_link import assign_gtin, normalize_gtin, normalize_lot
 from trace.errors import Conflict, Forbidden, Invalid, NotFound
 from trace.models import Batch, BatchCertificate, BatchStatus
@@ -161,9 +161,13 @@ def _next_assigned_gtin(session: Session) -> str:
     reference = session.execute(select(func.count()).where(Product.gtin_assigned)).scalar_one() + 1
     while True:
         gtin = assign_gtin(prefix, reference)
-        if not session.execute(select(Product.id).where(Product.gtin == gtin)).first():
+        if not _gtin_taken(session, gtin):
             return gtin
         reference += 1
+
+
+def _gtin_taken(session: Session, gtin: str) -> bool:
+    return session.execute(select(Product.id).where(Product.gtin == gtin)).first() is not None
 
 
 def product_create(session: Session, *, actor: Actor, data: ProductCreate) -> Product:
@@ -171,7 +175,7 @@ def product_create(session: Session, *, actor: Actor, data: ProductCreate) -> Pr
         raise Conflict("product_exists", f"产品编码 {data.code} 已存在", f"Product code {data.code} exists")
     if data.gtin:
         gtin, assigned = normalize_gtin(data.gtin), False
-        if session.execute(select(Product.id).where(Product.gtin == gtin)).first():
+        if _gtin_taken(session, gtin):
             raise Conflict("gtin_taken", f"GTIN {gtin} 已属于另一个产品", f"GTIN {gtin} belongs to another product")
     else:
         gtin, assigned = _next_assigned_gtin(session), True  # free by construction
@@ -273,9 +277,7 @@ def batch_register(session: Session, *, actor: Actor, data: BatchCreate,
     supplier = supplier_get(session, supplier_id)
     product = product_get(session, data.product_id)
     lot = normalize_lot(data.lot_code)
-    if data.production_date > local_today():
-        raise Invalid("date_in_future", "生产日期不能晚于今天", "The production date cannot be in the future",
-                      date=data.production_date.isoformat())
+    assert_not_future(data.production_date, "生产日期", "production date")
     expiry = data.expiry_date or data.production_date + timedelta(days=product.shelf_life_days)
     if expiry < data.production_date:
         raise Invalid("dates_out_of_order", "保质期截止日早于生产日期", "Expiry date is before production date")
@@ -294,7 +296,7 @@ def batch_register(session: Session, *, actor: Actor, data: BatchCreate,
         production_date=data.production_date, expiry_date=expiry, quantity=amount, unit=product.unit,
         origin=data.origin, registered_by=actor.user_id,
         # An import (or the demo) says when the lot was registered; the event still records when it was written.
-        **({"registered_at": occurred_at.astimezone(UTC)} if occurred_at else {}),
+        registered_at=(occurred_at or utcnow()).astimezone(UTC),
     ))
     session.add(batch)
     session.flush()

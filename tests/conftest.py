@@ -31,10 +31,7 @@ os.environ.setdefault("TRACE_SCHEDULER", "0")
 
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import text  # noqa: E402
-from sqlalchemy.engine import (
-    Engine,  # noqa: E402
-    make_url,  # noqa: E402
-)
+from sqlalchemy.engine import Engine, make_url  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from trace import registry  # noqa: E402

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import Session
 
-from trace import migrate, registry
+from trace import migrate, models, registry
 from trace.accounts import system_actor
 from trace.custody import record_event
 from trace.db import make_engine
@@ -37,11 +40,6 @@ def test_migrations_install_the_trigger_that_moves_chain_heads(empty_database_ur
 
 def test_the_migrated_trigger_is_the_one_the_models_install():
     # Schema comparison ignores triggers; the migration's frozen copy must not drift.
-    import importlib.util
-    from pathlib import Path
-
-    from trace import models
-
     path = next(Path("migrations/versions").glob("*_7c2d4e9a1b30_*.py"))
     spec = importlib.util.spec_from_file_location("chain_head_migration", path)
     migration = importlib.util.module_from_spec(spec)

@@ -142,11 +142,9 @@ def record_event(
     # Every column, by name: a column added to CustodyEvent without a value here fails
     # loudly (KeyError) instead of being written as NULL.
     row = {name: row[name] for name in _EVENT_COLUMNS}
-    # Rows the event points at (its batch, school…) must reach the database first.
-    session.flush()
-    connection = session.connection()
-    # The insert moves the chain's head too (a trigger: see trace.models).
-    event_row_id = connection.execute(_INSERT_EVENT, row).inserted_primary_key[0]
+    # After the rows the event points at (its batch, school…); the insert moves the
+    # chain's head too (a trigger: see trace.models).
+    event_row_id = run_prebuilt(session, _INSERT_EVENT, row).inserted_primary_key[0]
     head.seq, head.hash = row["seq"], row["hash"]
     # A ChainHead loaded earlier in this session (by a checkpoint, say) is now stale.
     loaded = session.identity_map.get((ChainHead, (stream,), None))

@@ -151,8 +151,7 @@ def insert_now(session: Session, model: type[T], **values: Any) -> T:
     row = {key: values[key] if key in values else _default(defaults, model, key) for key in keys}
     if unknown := values.keys() - row.keys():
         raise TypeError(f"{model.__name__} has no column(s) {sorted(unknown)}")
-    session.flush()  # what the row refers to must be in the database first
-    row["id"] = session.connection().execute(statement, row).inserted_primary_key[0]
+    row["id"] = run_prebuilt(session, statement, row).inserted_primary_key[0]  # after what it refers to
     instance = manager_of_class(model).new_instance()
     instance.__dict__.update(row)
     make_transient_to_detached(instance)

@@ -13,9 +13,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # our `trace` package, not the standard library's
 
+from trace.guard import ensure_project_trace  # noqa: E402
+
+ensure_project_trace()
+
+from suppliers.labels import label_font  # noqa: E402
 from trace.digital_link import build_digital_link  # noqa: E402
-from trace.labels import DPIS, LABEL_SIZES, LabelContent, find_cjk_font, render_label_png  # noqa: E402
-from trace.settings import get_settings  # noqa: E402
+from trace.labels import DPIS, LABEL_SIZES, LabelContent, render_label_png  # noqa: E402
 
 SAMPLE = LabelContent(
     uri=build_digital_link("https://trace.example.cn", "6970000000017", "20250901-A2",
@@ -31,7 +35,7 @@ SAMPLE = LabelContent(
 
 
 def main() -> None:
-    font = find_cjk_font(get_settings().cjk_font)
+    font = label_font()
     out = Path(__file__).resolve().parent
     for size in LABEL_SIZES:
         for dpi in DPIS:

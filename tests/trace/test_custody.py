@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import insert
 from sqlmodel import Session
 
+from canteens.models import OrderRevision, PurchaseOrder
 from suppliers import service as supplier_service
 from suppliers.schemas import LicenceCreate
-from tests.factories import days_ago, make_supplier, today
+from tests.factories import days_ago, make_order_line, make_product, make_school, make_supplier, today
 from trace.accounts import system_actor
 from trace.checkpoints import verify_log
 from trace.custody import record_event
@@ -101,9 +102,6 @@ def test_a_licence_added_in_a_rolled_back_savepoint_does_not_count(session: Sess
 
 
 def test_rows_written_in_a_rolled_back_savepoint_leave_the_session(session: Session) -> None:
-    from canteens.models import OrderRevision, PurchaseOrder
-    from tests.factories import make_order_line, make_product, make_school
-
     supplier, product, school = make_supplier(session), make_product(session), make_school(session)
     kept = make_order_line(session, school, supplier, product)
     savepoint = session.begin_nested()
@@ -117,8 +115,6 @@ def test_rows_written_in_a_rolled_back_savepoint_leave_the_session(session: Sess
 
 
 def test_rows_written_in_a_rolled_back_transaction_leave_the_session(session: Session) -> None:
-    from tests.factories import make_order_line, make_product, make_school
-
     supplier, product, school = make_supplier(session), make_product(session), make_school(session)
     session.commit()
     line = make_order_line(session, school, supplier, product)
