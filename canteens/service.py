@@ -42,6 +42,7 @@ from trace.clock import assert_not_future, local_today, local_zone
 from trace.custody import Actor, record_event, stream_of
 from trace.db import Quantity, dialect_insert, insert_now, quantity, run_prebuilt, utcnow
 from trace.errors import Conflict, Forbidden, Invalid, NotFound
+from trace.locking import lock_for_change, lock_for_gate
 from trace.models import Batch
 from trace.settings import get_settings
 
@@ -201,7 +202,7 @@ def order_create(session: Session, *, actor: Actor, data: OrderCreate,
                  occurred_at: datetime | None = None) -> PurchaseOrder:
     """Record an order as the procurement platform placed it (``occurred_at``: when, if not now)."""
     school_get(session, data.school_id)
-    supplier = supplier_service.supplier_get(session, data.supplier_id)
+    supplier = supplier_service.supplier_lock_for_gate(session, data.supplier_id)
     supplier_service.supplier_assert_may_supply(session, supplier, data.delivery_date)
     if run_prebuilt(session, _ORDER_NUMBER_TAKEN, {"order_number": data.order_number}).first():
         raise Conflict("order_exists", f"订单号 {data.order_number} 已存在；修改订单请提交新修订",
@@ -217,10 +218,9 @@ def order_create(session: Session, *, actor: Actor, data: OrderCreate,
 def order_revise(session: Session, *, actor: Actor, order_number: str, data: OrderRevise,
                  occurred_at: datetime | None = None) -> PurchaseOrder:
     """A changed order becomes a new revision; earlier revisions stay as they were."""
-    order = order_get(session, order_number)
-    # Lock the order so two revisions cannot claim the same number.
-    session.execute(select(PurchaseOrder.id).where(PurchaseOrder.id == order.id).with_for_update())
-    session.refresh(order)
+    # Locked so that two revisions cannot claim the same number, and so that a shipment
+    # deciding on the current revision (it share-locks the order) finishes first.
+    order = lock_for_change(session, PurchaseOrder, order_get(session, order_number).id)
     order.current_revision += 1
     session.add(order)
     _write_revision(session, actor=actor, order=order, number=order.current_revision,
@@ -245,7 +245,8 @@ def _current_order_line(session: Session, order_line_id: int) -> tuple[PurchaseO
         raise NotFound("order_line_not_found", f"订单行 {order_line_id} 不存在",
                        f"Order line {order_line_id} not found", order_line_id=order_line_id)
     revision = session.get(OrderRevision, line.revision_id)
-    order = session.get(PurchaseOrder, revision.order_id)
+    # Share-locked: a revision of the order waits until this shipment is decided.
+    order = lock_for_gate(session, PurchaseOrder, revision.order_id)
     if revision.revision != order.current_revision:
         raise Conflict("order_line_superseded",
                        f"订单 {order.order_number} 已修订为第 {order.current_revision} 版，请按最新版本发货",
@@ -257,10 +258,12 @@ def _current_order_line(session: Session, order_line_id: int) -> tuple[PurchaseO
 def shipment_create(session: Session, *, actor: Actor, data: ShipmentCreate,
                     occurred_at: datetime | None = None) -> Shipment:
     """The supplier sends part of a batch to the school of an order line."""
-    batch = supplier_service.batch_get(session, data.batch_id)
+    # Locks in the order of trace.locking (batch, supplier, order), each gate decided after them.
+    batch = supplier_service.batch_lock(session, data.batch_id)
     if actor.role == "supplier" and batch.supplier_id != actor.supplier_id:
         raise Forbidden("not_your_batch", "只能发运本供应商的批次", "You can only ship your own batches",
                         batch_id=batch.id)
+    supplier = supplier_service.supplier_lock_for_gate(session, batch.supplier_id)
     order, _revision, line = _current_order_line(session, data.order_line_id)
     if order.supplier_id != batch.supplier_id or line.product_id != batch.product_id:
         raise Conflict("order_line_mismatch", "该批次的供应商或产品与订单行不一致",
@@ -271,8 +274,7 @@ def shipment_create(session: Session, *, actor: Actor, data: ShipmentCreate,
         raise Invalid("dates_out_of_order", "发货日期早于生产日期", "Ship date is before the production date",
                       ship_date=data.ship_date.isoformat(), production_date=batch.production_date.isoformat())
     supplier_service.batch_assert_movable(batch, data.ship_date, doing_zh="发货", doing_en="shipped")
-    supplier_service.supplier_assert_may_supply(
-        session, supplier_service.supplier_get(session, batch.supplier_id), data.ship_date)
+    supplier_service.supplier_assert_may_supply(session, supplier, data.ship_date)
     product = supplier_service.product_get(session, batch.product_id)
     amount = supplier_service.to_base_unit(session, product, data.quantity, data.unit)
     taken = run_prebuilt(session, _GROW_SHIPPED, {"b_id": batch.id, "amount": amount})
@@ -328,7 +330,8 @@ def receipt_create(session: Session, *, actor: Actor, data: ReceiptCreate,
     assert_acts_for_school(actor, shipment.school_id)
     if actor.role not in ("canteen_staff", "admin"):
         raise Forbidden("role_not_allowed", "只有食堂人员可以验收", "Only canteen staff may receive goods")
-    batch = supplier_service.batch_get(session, shipment.batch_id)
+    # Locks in the order of trace.locking; the hold, recall and standing gates come after them.
+    batch = supplier_service.batch_lock(session, shipment.batch_id)
     product = supplier_service.product_get(session, batch.product_id)
     assert_not_future(data.receipt_date, "验收日期", "receipt date")
     if data.receipt_date < shipment.ship_date:
@@ -341,7 +344,7 @@ def receipt_create(session: Session, *, actor: Actor, data: ReceiptCreate,
     if accepted > 0:
         supplier_service.batch_assert_movable(batch, data.receipt_date, doing_zh="验收入库", doing_en="accepted")
         supplier_service.supplier_assert_may_supply(
-            session, supplier_service.supplier_get(session, batch.supplier_id), data.receipt_date)
+            session, supplier_service.supplier_lock_for_gate(session, batch.supplier_id), data.receipt_date)
         _assert_temperature(product, data.arrival_temperature_celsius)
     counted = accepted + rejected
     taken = run_prebuilt(session, _GROW_ACCOUNTED, {"s_id": shipment.id, "amount": counted})
@@ -430,7 +433,8 @@ def use_create(session: Session, *, actor: Actor, data: UseCreate, occurred_at: 
     assert_acts_for_school(actor, data.school_id or school_id)
     if actor.role not in ("canteen_staff", "admin"):
         raise Forbidden("role_not_allowed", "只有食堂人员可以出库", "Only canteen staff may record use")
-    batch = supplier_service.batch_get(session, data.batch_id)
+    # Locked first (trace.locking): the hold and recall gates below see any hold committed meanwhile.
+    batch = supplier_service.batch_lock(session, data.batch_id)
     product = supplier_service.product_get(session, batch.product_id)
     assert_not_future(data.use_date, "出库日期", "use date")
     found = session.execute(_STOCK_WITH_FIRST_RECEIPT, {"school_id": school_id, "batch_id": batch.id}).first()

@@ -36,7 +36,8 @@ def test_result_record(
     report_number: str = "",
 ) -> TestResult:
     """Attach a test result to a batch (rapid test at receipt or a laboratory report)."""
-    batch = supplier_service.batch_get(session, batch_id)
+    # Locked first (trace.locking), as every write on a batch: a failed test will hold it.
+    batch = supplier_service.batch_lock(session, batch_id)
     value = quantity(value) if value is not None else None
     if actor.role == "canteen_staff" and school_id != actor.school_id:
         raise Forbidden("not_your_school", "只能为本校记录检测结果", "You can only record tests for your school")
@@ -62,6 +63,10 @@ def tests_of_batch(session: Session, batch_id: int) -> list[TestResult]:
     return list(session.execute(statement).scalars())
 
 
+# Words for the conflict message (the supervision measures: 封存, 解除封存, 召回).
+_STATUS_ZH = {BatchStatus.active: "状态正常", BatchStatus.on_hold: "已被封存", BatchStatus.recalled: "已被召回"}
+_ACTION_ZH = {"hold": "封存", "release": "解除封存", "recall": "召回"}
+
 _TRANSITIONS = {
     "hold": ({BatchStatus.active}, BatchStatus.on_hold, "holding", "non_conformant"),
     "release": ({BatchStatus.on_hold}, BatchStatus.active, "inspecting", "conformant"),
@@ -72,11 +77,12 @@ _TRANSITIONS = {
 def batch_change_status(session: Session, *, actor: Actor, batch_id: int, action: str, reason: str) -> Batch:
     """Hold, release or recall a batch (market supervision and admins)."""
     allowed_from, target, biz_step, disposition = _TRANSITIONS[action]
-    batch = session.execute(select(Batch).where(Batch.id == batch_id).with_for_update()).scalar_one_or_none()
-    if batch is None:
-        supplier_service.batch_get(session, batch_id)  # raises the 404
+    # The batch lock orders this change with every shipment, receipt and use of the batch:
+    # those decide their gates after taking it, so none is recorded after the hold commits.
+    batch = supplier_service.batch_lock(session, batch_id)
     if batch.status not in allowed_from:
-        raise Conflict("batch_status_conflict", f"批次当前状态为 {batch.status.value}，不能执行 {action}",
+        raise Conflict("batch_status_conflict",
+                       f"批次 {batch.lot_code} 当前{_STATUS_ZH[batch.status]}，不能{_ACTION_ZH[action]}",
                        f"Batch is {batch.status.value}; cannot {action}", current_status=batch.status.value)
     batch.status = target
     session.add(batch)

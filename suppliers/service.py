@@ -21,6 +21,7 @@ from trace.custody import Actor, record_event, stream_of
 from trace.db import MAX_QUANTITY, quantity, transaction_memo, utcnow
 from trace.digital_link import assign_gtin, normalize_gtin, normalize_lot
 from trace.errors import Conflict, Forbidden, Invalid, NotFound
+from trace.locking import lock_for_change, lock_for_gate
 from trace.models import Batch, BatchCertificate, BatchStatus
 from trace.settings import get_settings
 
@@ -32,6 +33,15 @@ def supplier_get(session: Session, supplier_id: int) -> Supplier:
     if supplier is None:
         raise NotFound("supplier_not_found", f"供应商 {supplier_id} 不存在", f"Supplier {supplier_id} not found",
                        supplier_id=supplier_id)
+    return supplier
+
+
+def supplier_lock_for_gate(session: Session, supplier_id: int) -> Supplier:
+    """The supplier, read fresh and share-locked: its standing cannot change until the
+    caller's transaction ends (lock order: trace.locking)."""
+    supplier = lock_for_gate(session, Supplier, supplier_id)
+    if supplier is None:
+        supplier_get(session, supplier_id)  # raises the 404
     return supplier
 
 
@@ -91,7 +101,11 @@ def licence_add(session: Session, *, actor: Actor, supplier_id: int, data: Licen
 
 
 def supplier_set_standing(session: Session, *, actor: Actor, supplier_id: int, data: SupplierStanding) -> Supplier:
-    supplier = supplier_get(session, supplier_id)
+    # Waits for every shipment, receipt and order deciding on the old standing (they
+    # share-lock the row) and makes later ones wait for this one.
+    supplier = lock_for_change(session, Supplier, supplier_id)
+    if supplier is None:
+        supplier_get(session, supplier_id)  # raises the 404
     if data.status is not None:
         supplier.status = data.status
     if data.dishonest is not None:
@@ -230,6 +244,19 @@ def batch_get(session: Session, batch_id: int) -> Batch:
     return batch
 
 
+def batch_lock(session: Session, batch_id: int) -> Batch:
+    """The batch, read fresh and locked for the rest of the transaction.
+
+    Every write on a batch (shipment, receipt, use, test result, hold, release, recall)
+    takes this lock first and decides its gates after it: a use waiting here while a
+    hold commits then sees the hold. Lock order: trace.locking.
+    """
+    batch = lock_for_change(session, Batch, batch_id)
+    if batch is None:
+        batch_get(session, batch_id)  # raises the 404
+    return batch
+
+
 def batches_by_id(session: Session, batch_ids: Iterable[int]) -> dict[int, Batch]:
     """Many batches in one query, by id."""
     wanted = set(batch_ids)
@@ -274,7 +301,7 @@ def batch_register(session: Session, *, actor: Actor, data: BatchCreate,
         raise Forbidden("not_your_supplier", "只能为本供应商登记批次", "You can only register your own batches")
     if supplier_id is None:
         raise Invalid("supplier_required", "请指定供应商", "supplier_id is required")
-    supplier = supplier_get(session, supplier_id)
+    supplier = supplier_lock_for_gate(session, supplier_id)
     product = product_get(session, data.product_id)
     lot = normalize_lot(data.lot_code)
     assert_not_future(data.production_date, "生产日期", "production date")

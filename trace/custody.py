@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, insert, select
 from sqlmodel import Session
 
 from trace.chain import GENESIS_HASH, canonical_json, event_hash, hashed_view
-from trace.db import run_prebuilt, transaction_memo, utcnow
+from trace.db import dialect_insert, run_prebuilt, transaction_memo, utcnow
 from trace.models import ChainHead, CustodyEvent, Role, User
 from trace.settings import get_settings
 
@@ -85,9 +85,31 @@ def _locked_head(session: Session, stream: str) -> _Head:
     head = heads.get(stream)
     if head is None:
         row = run_prebuilt(session, _LOCK_HEAD, {"head_stream": stream}).first()
-        head = _Head(row.seq, row.hash) if row else _Head(0, GENESIS_HASH)
+        if row is None:
+            # A new chain has no head row to lock, so two first writers would both take
+            # seq 1 and one would fail on the unique key. Create the empty head (seq 0)
+            # first: a second writer's insert waits for the first writer's transaction
+            # and then does nothing, and its lock then reads the head the first one left.
+            # The first event moves the head on in the same transaction (the trigger), so
+            # an empty head is never committed on its own.
+            run_prebuilt(session, _insert_empty_head(session), {"stream": stream, "seq": 0, "hash": GENESIS_HASH,
+                                                                 "updated_at": utcnow()})
+            row = run_prebuilt(session, _LOCK_HEAD, {"head_stream": stream}).first()
+        head = _Head(row.seq, row.hash)
         heads[stream] = head
     return head
+
+
+def _insert_empty_head(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    statement = _INSERT_EMPTY_HEAD.get(dialect)
+    if statement is None:
+        statement = _INSERT_EMPTY_HEAD[dialect] = dialect_insert(session)(_HEADS).on_conflict_do_nothing(
+            index_elements=[_HEADS.c.stream])
+    return statement
+
+
+_INSERT_EMPTY_HEAD: dict[str, Any] = {}
 
 
 def record_event(

@@ -24,15 +24,15 @@ PROCESSES = 4
 
 
 def _run_workers(tmp_path, database_url, action, user_id, batch_id, line_id, repeats):
-    go = tmp_path / "go"
+    sync = tmp_path / "sync"
+    sync.mkdir()
     workers = [
         subprocess.Popen(
             [sys.executable, "-m", "tests.trace.concurrency_worker", database_url, action, str(user_id),
-             str(batch_id), str(line_id), str(repeats), str(go)],
+             str(batch_id), str(line_id), str(repeats), str(sync), str(PROCESSES)],
             cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
         for _ in range(PROCESSES)
     ]
-    go.touch()
     results = []
     for worker in workers:
         out, err = worker.communicate(timeout=300)
@@ -67,5 +67,21 @@ def test_concurrent_uses_never_exceed_stock_and_lose_no_update(session, database
     dispensing = session.execute(select(func.count()).select_from(CustodyEvent)
                                  .where(CustodyEvent.biz_step == "dispensing")).scalar_one()
     assert dispensing == done
+    report = verify_log(session)
+    assert report.ok, report.as_dict()
+
+
+def test_simultaneous_first_events_of_new_chains_all_land_in_order(session, database_url, tmp_path):
+    # Before: the second first writer of a new chain also took seq 1 and failed on the
+    # unique key (a 409 through the API, on PostgreSQL).
+    world = make_world(session)
+    chains = 20
+    results = _run_workers(tmp_path, database_url, "first_event", world.staff.id, 7, world.line.id, chains)
+    assert all(r == {"done": chains, "refused": 0} for r in results), results
+    session.expire_all()
+    for n in range(chains):
+        seqs = session.execute(select(CustodyEvent.seq).where(CustodyEvent.stream == f"drill:7:{n}")
+                               .order_by(CustodyEvent.seq)).scalars().all()
+        assert seqs == list(range(1, PROCESSES + 1))
     report = verify_log(session)
     assert report.ok, report.as_dict()
