@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from trace.accounts import user_for_token
 from trace.custody import Actor
-from trace.db import begin_write, reading
+from trace.db import reading, write_transaction
 from trace.errors import DomainError, Forbidden, Invalid
 from trace.models import IdempotencyRecord, Role
 
@@ -110,9 +110,12 @@ class WriteContext:
         )
 
     def run(self, write: Callable[[], Any], *, status_code: int = 201) -> Any:
-        # From here to the commit SQLite's write lock is held: the idempotency lookup and
-        # the service's work, nothing of the request's authentication or parsing.
-        begin_write(self.session)
+        # SQLite's write lock is held for the block: the idempotency lookup and the
+        # service's work, nothing of the request's authentication or parsing.
+        with write_transaction(self.session):
+            return self._run(write, status_code)
+
+    def _run(self, write: Callable[[], Any], status_code: int) -> Any:
         if self.key:
             if record := self._stored():
                 return self._replay(record)

@@ -8,6 +8,7 @@ whatever the suite's database is: PostgreSQL has no database-wide write lock.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -19,7 +20,7 @@ from sqlmodel import Session
 
 from tests.factories import bearer, make_world, today
 from trace import registry
-from trace.db import begin_write, make_engine, reading
+from trace.db import make_engine, reading, write_transaction
 from trace.models import Batch, BatchStatus
 
 
@@ -138,9 +139,9 @@ def test_a_request_session_reads_without_the_lock_until_its_write_begins(world, 
     with Session(reading(sqlite_engine)) as session:
         session.get(Batch, world.batch.id)
         assert not _another_writer_would_wait(sqlite_engine)
-        begin_write(session)
-        assert _another_writer_would_wait(sqlite_engine)
-    assert not _another_writer_would_wait(sqlite_engine)
+        with write_transaction(session):
+            assert _another_writer_would_wait(sqlite_engine)
+        assert not _another_writer_would_wait(sqlite_engine)
 
 
 def test_rows_read_before_the_write_begins_are_read_again_under_the_lock(world, sqlite_engine):
@@ -149,18 +150,37 @@ def test_rows_read_before_the_write_begins_are_read_again_under_the_lock(world, 
         assert batch.status == BatchStatus.active
         with sqlite_engine.begin() as other:  # e.g. an inspector's hold commits meanwhile
             other.execute(text("UPDATE batch SET status = 'on_hold' WHERE id = :id"), {"id": world.batch.id})
-        begin_write(session)
-        assert session.get(Batch, world.batch.id).status == BatchStatus.on_hold
+        with write_transaction(session):
+            assert session.get(Batch, world.batch.id).status == BatchStatus.on_hold
 
 
 def test_a_change_made_before_the_write_begins_is_refused(world, sqlite_engine):
     with Session(reading(sqlite_engine)) as session:
         session.get(Batch, world.batch.id).origin = "elsewhere"
-        with pytest.raises(RuntimeError, match="before its write transaction"):
-            begin_write(session)
+        with pytest.raises(RuntimeError, match="before its write transaction"), write_transaction(session):
+            pass
 
 
 def test_sessions_outside_requests_still_begin_immediate(sqlite_engine):
     with Session(sqlite_engine) as session:
         session.execute(text("SELECT 1"))
         assert _another_writer_would_wait(sqlite_engine)
+
+
+def test_writers_of_one_process_queue_for_their_turn_instead_of_polling_sqlite(world, sqlite_engine):
+    # SQLite's busy handler sleeps and polls (up to 100 ms a time); a writer that waits
+    # in the process's own queue has not begun its transaction yet and is woken at once.
+    entered = threading.Event()
+
+    def second_writer() -> None:
+        with Session(reading(sqlite_engine)) as session, write_transaction(session):
+            entered.set()
+
+    with Session(reading(sqlite_engine)) as session, write_transaction(session), \
+            probing(sqlite_engine) as seen:
+        thread = threading.Thread(target=second_writer)
+        thread.start()
+        assert not entered.wait(0.3)
+        assert "BEGIN IMMEDIATE" not in [statement for statement, _ in seen]
+    assert entered.wait(10)
+    thread.join()
