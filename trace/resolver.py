@@ -9,7 +9,7 @@ link. Read-side like ``trace.queries``, so it may look up other domains' records
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -42,7 +42,15 @@ OUTCOME_NAMES = {"zh-CN": {"pass": "合格", "warning": "预警", "fail": "不�
 STORAGE_EN = {"ambient": "Ambient", "chilled": "Chilled", "frozen": "Frozen"}
 
 
-def batch_uri(batch: Batch) -> str:
+class LinkedBatch(Protocol):
+    """What a batch's links are built from: a Batch, or a row of these columns."""
+
+    id: int | None
+    gtin: str
+    lot_code: str
+
+
+def batch_uri(batch: LinkedBatch) -> str:
     return build_digital_link(get_settings().resolver_base_url, batch.gtin, batch.lot_code)
 
 
@@ -50,7 +58,7 @@ def _absolute(path: str) -> str:
     return get_settings().resolver_base_url.rstrip("/") + path
 
 
-def batch_links(batch: Batch) -> dict[str, list[dict[str, Any]]]:
+def batch_links(batch: LinkedBatch) -> dict[str, list[dict[str, Any]]]:
     """Every link a batch has, by GS1 link type (without the vocabulary prefix)."""
     page = f"/public/batches/{batch.id}"
     return {
@@ -66,7 +74,7 @@ def batch_links(batch: Batch) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def linkset(batch: Batch) -> dict[str, Any]:
+def linkset(batch: LinkedBatch) -> dict[str, Any]:
     links = batch_links(batch)
     entry: dict[str, Any] = {"anchor": batch_uri(batch)}
     for link_type, targets in links.items():
@@ -107,6 +115,12 @@ def error_page(request: Request, status: int, error: DomainError) -> Response:
     return HTMLResponse(render("resolver_error.html", locale, heading=heading, message=message), status_code=status)
 
 
+# Every scan lands here: a prebuilt Core read of the three columns the links are built
+# from (the same lookup as suppliers.service.batch_by_digital_link, without the ORM).
+_BATCH_BY_LINK = select(Batch.__table__.c.id, Batch.__table__.c.gtin, Batch.__table__.c.lot_code).where(
+    Batch.__table__.c.gtin == bindparam("gtin"), Batch.__table__.c.lot_code == bindparam("lot"))
+
+
 @router.get("/01/{rest:path}", include_in_schema=True, summary="Resolve a batch's GS1 Digital Link")
 def resolve(request: Request, session: SessionDep, rest: str) -> Response:
     """307 to the page (browsers), an RFC 9264 linkset (JSON clients, ``?linkType=all``), or one link."""
@@ -115,7 +129,7 @@ def resolve(request: Request, session: SessionDep, rest: str) -> Response:
         key = parse_digital_link(raw_path + ("?" + request.url.query if request.url.query else ""))
     except DomainError as error:
         return error_page(request, 400, error)
-    batch = supplier_service.batch_by_digital_link(session, key.gtin14, key.lot)
+    batch = session.connection().execute(_BATCH_BY_LINK, {"gtin": key.gtin14, "lot": key.lot}).first()
     if batch is None:
         return error_page(request, 404, DomainError(
             "batch_not_found", f"没有找到批号为 {key.lot} 的批次（GTIN {key.gtin14}）",
