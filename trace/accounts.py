@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
 from trace.custody import Actor, record_event, stream_of
@@ -74,13 +74,16 @@ def token_revoke(session: Session, *, token_id: int) -> None:
     row.revoked_at = row.revoked_at or utcnow()
 
 
+# Every authenticated request runs this first: built once, not per request.
+_USER_FOR_TOKEN = (
+    select(User)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None), User.active)
+)
+
+
 def user_for_token(session: Session, token: str) -> User | None:
-    statement = (
-        select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None), User.active)
-    )
-    return session.execute(statement).scalar_one_or_none()
+    return session.execute(_USER_FOR_TOKEN, {"token_hash": _token_hash(token)}).scalar_one_or_none()
 
 
 def user_by_username(session: Session, username: str) -> User:

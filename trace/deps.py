@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from trace.accounts import user_for_token
 from trace.custody import Actor
+from trace.db import reading, write_transaction
 from trace.errors import DomainError, Forbidden, Invalid
 from trace.models import IdempotencyRecord, Role
 
@@ -28,8 +29,9 @@ bearer = HTTPBearer(auto_error=False, description="API token: `Authorization: Be
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    # Nothing commits here: writes commit in WriteContext.run, reads just end.
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+    # Nothing commits here: writes commit in WriteContext.run, reads just end. The
+    # session reads without SQLite's write lock; WriteContext.run takes it for the write.
+    with Session(reading(request.app.state.engine), expire_on_commit=False) as session:
         yield session
 
 
@@ -108,6 +110,12 @@ class WriteContext:
         )
 
     def run(self, write: Callable[[], Any], *, status_code: int = 201) -> Any:
+        # SQLite's write lock is held for the block: the idempotency lookup and the
+        # service's work, nothing of the request's authentication or parsing.
+        with write_transaction(self.session):
+            return self._run(write, status_code)
+
+    def _run(self, write: Callable[[], Any], status_code: int) -> Any:
         if self.key:
             if record := self._stored():
                 return self._replay(record)
