@@ -179,6 +179,8 @@ DateFrom = Annotated[date | None, Query(
     alias="from", description="First day included: a local date (Asia/Shanghai, TRACE_TIMEZONE), YYYY-MM-DD")]
 DateTo = Annotated[date | None, Query(
     alias="to", description="Last day included: a local date (Asia/Shanghai, TRACE_TIMEZONE), YYYY-MM-DD")]
+
+
 @router.get("/receipts/{receipt_id}", response_model=ReceiptPublic)
 def get_receipt(receipt_id: PathId, session: SessionDep, actor: ActorDep):
     """One receipt (its school, the supplier that shipped it, inspectors and admins)."""
