@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -27,12 +28,14 @@ from canteens.schemas import (
 )
 from suppliers import labels
 from suppliers import service as supplier_service
+from trace.clock import local_today
 from trace.custody import Actor
+from trace.db import MAX_ROW_ID
 from trace.deps import ActorDep, AdminDep, SessionDep, WriteDep, require_roles
 from trace.errors import Forbidden
-from trace.fields import PathId
+from trace.fields import PageLimit, PageOffset, PathId
 from trace.labels import render_label_sheet_pdf
-from trace.models import Role
+from trace.models import BatchStatus, Role
 
 router = APIRouter(tags=["canteens 学校食堂"])
 
@@ -145,13 +148,65 @@ def create_use(body: UseCreate, ctx: WriteDep, _: CanteenWriter):
     return ctx.run(lambda: UsePublic.model_validate(service.use_create(ctx.session, actor=ctx.actor, data=body)))
 
 
+def stock_public(stock, batch, today: date) -> StockPublic:
+    return StockPublic(
+        school_id=stock.school_id, batch_id=stock.batch_id, received_quantity=stock.received_quantity,
+        used_quantity=stock.used_quantity, on_hand=stock.on_hand, unit=stock.unit, product_id=batch.product_id,
+        supplier_id=batch.supplier_id, gtin=batch.gtin, lot_code=batch.lot_code, status=batch.status,
+        expiry_date=batch.expiry_date, days_to_expiry=(batch.expiry_date - today).days,
+        usable=batch.status == BatchStatus.active and today <= batch.expiry_date,
+    )
+
+
 @router.get("/schools/{school_id}/stock", response_model=list[StockPublic])
-def school_stock(school_id: PathId, session: SessionDep, actor: ActorDep, include_empty: bool = False):
-    """What a canteen holds, per batch."""
+def school_stock(
+    school_id: PathId, session: SessionDep, actor: ActorDep,
+    include_empty: Annotated[bool, Query(description="Also lots used up (nothing on hand)")] = False,
+    status: Annotated[list[BatchStatus] | None, Query(
+        description="Only lots in these statuses, e.g. `?status=on_hold&status=recalled`")] = None,
+):
+    """What a canteen holds, per lot, with each lot's status (held, recalled) and days to expiry."""
     if actor.role == "supplier":
         raise Forbidden("stock_not_visible", "供应商不能查看学校库存", "Suppliers cannot see school stock")
     service.assert_acts_for_school(actor, school_id)
     service.school_get(session, school_id)
-    return [StockPublic(school_id=s.school_id, batch_id=s.batch_id, received_quantity=s.received_quantity,
-                        used_quantity=s.used_quantity, on_hand=s.on_hand, unit=s.unit)
-            for s in service.stock_of_school(session, school_id, only_on_hand=not include_empty)]
+    today = local_today()
+    return [stock_public(stock, batch, today) for stock, batch in service.stock_lots_of_school(
+        session, school_id, only_on_hand=not include_empty, statuses=status or ())]
+
+
+DateFrom = Annotated[date | None, Query(
+    alias="from", description="First day included: a local date (Asia/Shanghai, TRACE_TIMEZONE), YYYY-MM-DD")]
+DateTo = Annotated[date | None, Query(
+    alias="to", description="Last day included: a local date (Asia/Shanghai, TRACE_TIMEZONE), YYYY-MM-DD")]
+
+
+@router.get("/receipts/{receipt_id}", response_model=ReceiptPublic)
+def get_receipt(receipt_id: PathId, session: SessionDep, actor: ActorDep):
+    """One receipt (its school, the supplier that shipped it, inspectors and admins)."""
+    return ReceiptPublic.model_validate(service.receipt_for_reader(session, actor, receipt_id))
+
+
+@router.get("/schools/{school_id}/receipts", response_model=list[ReceiptPublic])
+def school_receipts(school_id: PathId, session: SessionDep, actor: ActorDep, date_from: DateFrom = None,
+                    date_to: DateTo = None, limit: PageLimit = 100, offset: PageOffset = 0):
+    """A school's receipts by receipt date, oldest first (a supplier sees only what it shipped)."""
+    service.assert_acts_for_school(actor, school_id)
+    service.school_get(session, school_id)
+    supplier_id = actor.supplier_id if actor.role == "supplier" else None
+    return [ReceiptPublic.model_validate(r) for r in service.receipts_of_school(
+        session, school_id, supplier_id=supplier_id, date_from=date_from, date_to=date_to, limit=limit, offset=offset)]
+
+
+@router.get("/schools/{school_id}/uses", response_model=list[UsePublic])
+def school_uses(school_id: PathId, session: SessionDep, actor: ActorDep, date_from: DateFrom = None,
+                date_to: DateTo = None,
+                batch_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID, description="Only this batch")] = None,
+                limit: PageLimit = 100, offset: PageOffset = 0):
+    """A school's kitchen use (出库) by use date, oldest first."""
+    if actor.role == "supplier":
+        raise Forbidden("uses_not_visible", "供应商不能查看学校的出库记录", "Suppliers cannot see a school's kitchen use")
+    service.assert_acts_for_school(actor, school_id)
+    service.school_get(session, school_id)
+    return [UsePublic.model_validate(u) for u in service.uses_of_school(
+        session, school_id, batch_id=batch_id, date_from=date_from, date_to=date_to, limit=limit, offset=offset)]

@@ -113,7 +113,8 @@ class Receipt(SQLModel, table=True):
 
     __tablename__ = "receipt"
     # (batch, school) answers "when did this canteen first receive this batch" for every
-    # use, and its batch prefix serves the trace queries.
+    # use, and its batch prefix serves the trace queries. No (school, date) index: SQLite
+    # would pick it for that first-receipt lookup and walk a school's receipts by date.
     __table_args__ = (Index("ix_receipt_batch_school", "batch_id", "school_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -165,10 +166,12 @@ class KitchenUse(SQLModel, table=True):
     """出库: a quantity of a batch taken from stock into the kitchen for a meal."""
 
     __tablename__ = "kitchen_use"
-    __table_args__ = (Index("ix_kitchen_use_batch", "batch_id"),)
+    # (school, date) serves a school's use by date, and its school prefix everything else by school.
+    __table_args__ = (Index("ix_kitchen_use_batch", "batch_id"),
+                      Index("ix_kitchen_use_school_date", "school_id", "use_date"))
 
     id: int | None = Field(default=None, primary_key=True)
-    school_id: int = Field(foreign_key="school.id", index=True)
+    school_id: int = Field(foreign_key="school.id")
     batch_id: int = Field(foreign_key="batch.id")
     quantity: Decimal = Field(sa_type=Quantity)
     unit: str = Field(max_length=10)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from canteens.models import Meal, SchoolKind
 from trace.fields import RowId
+from trace.models import BatchStatus
 
 Amount = Field(ge=0, max_digits=15, decimal_places=3)
 
@@ -223,10 +224,21 @@ class UsePublic(BaseModel):
 
 
 class StockPublic(BaseModel):
+    """What a canteen holds of one lot, and whether it may be used."""
+
     model_config = ConfigDict(from_attributes=True)
     school_id: int
     batch_id: int
     received_quantity: Decimal
     used_quantity: Decimal
-    on_hand: Decimal
+    on_hand: Decimal = Field(description="Received minus used, whatever the lot's status: held or recalled "
+                                         "stock is still in the store room until it is dealt with")
     unit: str
+    product_id: int
+    supplier_id: int
+    gtin: str
+    lot_code: str
+    status: BatchStatus = Field(description="active, on_hold (封存) or recalled (召回)")
+    expiry_date: date
+    days_to_expiry: int = Field(description="Days from today (local) to the expiry date; negative once expired")
+    usable: bool = Field(description="May be used today: active and not past its expiry date")

@@ -7,6 +7,7 @@ after any row lock it waited for, and which SQLite runs inside ``BEGIN IMMEDIATE
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -43,7 +44,7 @@ from trace.custody import Actor, record_event, stream_of
 from trace.db import Quantity, dialect_insert, insert_now, quantity, run_prebuilt, utcnow
 from trace.errors import Conflict, Forbidden, Invalid, NotFound
 from trace.locking import lock_for_change, lock_for_gate
-from trace.models import Batch
+from trace.models import Batch, BatchStatus
 from trace.settings import get_settings
 
 # The running totals, each moved by one conditional UPDATE. Built once on the tables
@@ -384,6 +385,40 @@ def receipt_get(session: Session, receipt_id: int) -> Receipt:
     return receipt
 
 
+def receipt_for_reader(session: Session, actor: Actor, receipt_id: int) -> Receipt:
+    """One receipt, for its school, the supplier that shipped it, inspectors and admins."""
+    receipt = receipt_get(session, receipt_id)
+    if (actor.role == "canteen_staff" and receipt.school_id != actor.school_id) or (
+            actor.role == "supplier" and shipment_get(session, receipt.shipment_id).supplier_id != actor.supplier_id):
+        raise Forbidden("receipt_not_visible", "无权查看该验收记录", "You may not see this receipt",
+                        receipt_id=receipt_id)
+    return receipt
+
+
+def assert_date_range(date_from: date | None, date_to: date | None) -> None:
+    if date_from is not None and date_to is not None and date_from > date_to:
+        raise Invalid("date_range_invalid", "起始日期晚于截止日期", "The from date is after the to date",
+                      date_from=date_from.isoformat(), date_to=date_to.isoformat())
+
+
+def receipts_of_school(session: Session, school_id: int, *, supplier_id: int | None = None,
+                       date_from: date | None = None, date_to: date | None = None,
+                       limit: int = 100, offset: int = 0) -> list[Receipt]:
+    """A school's receipts by receipt date (local, both ends included), oldest first;
+    with ``supplier_id``, only what that supplier shipped."""
+    assert_date_range(date_from, date_to)
+    statement = select(Receipt).where(Receipt.school_id == school_id)
+    if supplier_id is not None:
+        statement = statement.join(Shipment, Shipment.id == Receipt.shipment_id).where(
+            Shipment.supplier_id == supplier_id)
+    if date_from is not None:
+        statement = statement.where(Receipt.receipt_date >= date_from)
+    if date_to is not None:
+        statement = statement.where(Receipt.receipt_date <= date_to)
+    statement = statement.order_by(Receipt.receipt_date, Receipt.id).limit(limit).offset(offset)
+    return list(session.execute(statement).scalars())
+
+
 def _stock_add(session: Session, *, school_id: int, batch_id: int, amount: Decimal, unit: str) -> None:
     # One atomic upsert: creates the row on the first receipt, grows it on later ones,
     # and cannot race a concurrent receipt of the same batch at the same canteen.
@@ -414,6 +449,33 @@ def stock_of_school(session: Session, school_id: int, *, only_on_hand: bool = Tr
     if only_on_hand:
         statement = statement.where(Stock.received_quantity > Stock.used_quantity)
     return list(session.execute(statement.order_by(Stock.batch_id)).scalars())
+
+
+def stock_lots_of_school(session: Session, school_id: int, *, only_on_hand: bool = True,
+                         statuses: Collection[BatchStatus] = ()) -> list[tuple[Stock, Batch]]:
+    """A canteen's stock with each lot's batch (status, expiry), in one query; ``statuses`` narrows it."""
+    statement = select(Stock, Batch).join(Batch, Batch.id == Stock.batch_id).where(Stock.school_id == school_id)
+    if only_on_hand:
+        statement = statement.where(Stock.received_quantity > Stock.used_quantity)
+    if statuses:
+        statement = statement.where(Batch.status.in_(list(statuses)))
+    return [(stock, batch) for stock, batch in session.execute(statement.order_by(Stock.batch_id))]
+
+
+def uses_of_school(session: Session, school_id: int, *, batch_id: int | None = None,
+                   date_from: date | None = None, date_to: date | None = None,
+                   limit: int = 100, offset: int = 0) -> list[KitchenUse]:
+    """A school's kitchen use (出库) by use date (local, both ends included), oldest first."""
+    assert_date_range(date_from, date_to)
+    statement = select(KitchenUse).where(KitchenUse.school_id == school_id)
+    if batch_id is not None:
+        statement = statement.where(KitchenUse.batch_id == batch_id)
+    if date_from is not None:
+        statement = statement.where(KitchenUse.use_date >= date_from)
+    if date_to is not None:
+        statement = statement.where(KitchenUse.use_date <= date_to)
+    statement = statement.order_by(KitchenUse.use_date, KitchenUse.id).limit(limit).offset(offset)
+    return list(session.execute(statement).scalars())
 
 
 _FIRST_RECEIPT = (

@@ -22,12 +22,13 @@ from suppliers.schemas import (
     SupplierStanding,
 )
 from trace.custody import Actor
+from trace.db import MAX_ROW_ID
 from trace.deps import ActorDep, AdminDep, SessionDep, WriteDep, require_roles
 from trace.errors import Forbidden
-from trace.fields import MaybeQueryId, Offset, PathId, QueryIds
+from trace.fields import PageLimit, PageOffset, PathId, QueryIds
 from trace.labels import render_label_png, render_label_sheet_pdf
 from trace.models import Role
-from trace.queries import batch_for_reader
+from trace.queries import batch_for_reader, batches_with_lot
 
 router = APIRouter(tags=["suppliers 供应商"])
 
@@ -102,16 +103,27 @@ def register_batch(body: BatchCreate, ctx: WriteDep, _: SupplierWriter):
     return ctx.run(lambda: batch_public(ctx.session, service.batch_register(ctx.session, actor=ctx.actor, data=body)))
 
 
+SupplierFilter = Annotated[int | None, Query(ge=1, le=MAX_ROW_ID, description="Only this supplier's batches")]
+LotCode = Annotated[str | None, Query(
+    min_length=1, max_length=20,
+    description="Find batches by lot code (GS1 AI 10, exact and case-sensitive) across suppliers and products; "
+                "lot codes repeat, so several batches may match. Canteen staff find only lots sent to their school")]
+
+
 @router.get("/batches", response_model=list[BatchPublic])
-def list_batches(session: SessionDep, actor: ActorDep, supplier_id: MaybeQueryId = None,
-                 limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Offset = 0):
-    """Batches of one supplier (a supplier sees only its own)."""
+def list_batches(session: SessionDep, actor: ActorDep, supplier_id: SupplierFilter = None, lot_code: LotCode = None,
+                 limit: PageLimit = 100, offset: PageOffset = 0):
+    """Batches of one supplier, or by lot code, newest first (a supplier sees only its own)."""
     if actor.role == "supplier":
         if supplier_id not in (None, actor.supplier_id):
             raise Forbidden("not_your_supplier", "只能查看本供应商的批次", "You can only list your own batches")
         supplier_id = actor.supplier_id
+    if lot_code is not None:
+        found = batches_with_lot(session, actor, lot_code, supplier_id=supplier_id, limit=limit, offset=offset)
+        return [batch_public(session, b) for b in found]
     if supplier_id is None or actor.role == "canteen_staff":
-        raise Forbidden("supplier_filter_required", "请按供应商查询批次", "List batches per supplier (supplier_id)")
+        raise Forbidden("supplier_filter_required", "请按供应商（supplier_id）或批号（lot_code）查询批次",
+                        "List batches per supplier (supplier_id) or by lot code (lot_code)")
     return [batch_public(session, b) for b in service.batches_of_supplier(session, supplier_id, limit=limit, offset=offset)]
 
 

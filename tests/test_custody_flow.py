@@ -74,11 +74,15 @@ def test_a_batch_travels_from_supplier_to_kitchen_and_traces_both_ways(client, s
     assert forward["destinations"] == [{
         "school_id": school["id"], "school_code": "ZQ-S01", "school_name": "示例明水第一小学", "town": "明水街道",
         "shipped_quantity": "500.000", "in_transit_quantity": "0.000", "received_quantity": "475.000",
-        "used_quantity": "30.000", "on_hand_quantity": "445.000", "last_used_on": today().isoformat()}]
+        "rejected_quantity": "25.000", "used_quantity": "30.000", "on_hand_quantity": "445.000",
+        "last_used_on": today().isoformat()}]
 
     stock = client.get(f"/api/v1/schools/{school['id']}/stock", headers=staff_auth).json()
     assert stock == [{"school_id": school["id"], "batch_id": batch["id"], "received_quantity": "475.000",
-                      "used_quantity": "30.000", "on_hand": "445.000", "unit": "kg"}]
+                      "used_quantity": "30.000", "on_hand": "445.000", "unit": "kg",
+                      "product_id": product["id"], "supplier_id": supplier["id"], "gtin": product["gtin"],
+                      "lot_code": "MS251101A", "status": "active", "expiry_date": batch["expiry_date"],
+                      "days_to_expiry": 345, "usable": True}]
     verification = client.get("/api/v1/chains/verify", headers=admin).json()
     assert verification["ok"] is True
 

@@ -83,7 +83,7 @@ def receipt_backward(receipt_id: PathId, session: SessionDep, actor: ActorDep):
 
 @router.get("/batches/{batch_id}/trace/forward", response_model=ForwardTrace)
 def batch_forward(batch_id: PathId, session: SessionDep, actor: ActorDep):
-    """Forward trace (the recall list): every canteen that received the batch, used and on hand."""
+    """Forward trace (the recall list): every canteen sent the batch, with received, rejected, used, on hand and totals."""
     return queries.trace_forward(session, actor, batch_id)
 
 

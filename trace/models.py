@@ -61,6 +61,8 @@ class Batch(SQLModel, table=True):
     __table_args__ = (
         # A GS1 Digital Link (GTIN + lot) must identify exactly one batch.
         UniqueConstraint("gtin", "lot_code", name="uq_batch_gtin_lot"),
+        # An inspector reads a lot code off a sack, not its GTIN: the search is by lot alone.
+        Index("ix_batch_lot_code", "lot_code"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

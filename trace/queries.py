@@ -7,15 +7,17 @@ so its cost follows the size of the answer, not of the database.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from canteens.models import KitchenUse, OrderLine, OrderRevision, PurchaseOrder, Receipt, School, Shipment, Stock
 from inspections import service as inspection_service
 from suppliers import service as supplier_service
 from trace.custody import Actor, events_for_batch
+from trace.digital_link import normalize_lot
 from trace.errors import Forbidden
 from trace.models import Batch
 
@@ -37,6 +39,27 @@ def batch_for_reader(session: Session, actor: Actor, batch_id: int) -> Batch:
     if not batch_visible_to(session, actor, batch):
         raise Forbidden("batch_not_visible", "无权查看该批次", "You may not see this batch", batch_id=batch_id)
     return batch
+
+
+def batches_with_lot(session: Session, actor: Actor, lot_code: str, *, supplier_id: int | None = None,
+                     limit: int = 100, offset: int = 0) -> list[Batch]:
+    """Every batch with this lot code that the caller may see, newest first.
+
+    Lot codes are unique only per GTIN: two suppliers, or two products of one
+    supplier, may print the same lot, so the answer is a list.
+    """
+    statement = select(Batch).where(Batch.lot_code == normalize_lot(lot_code))
+    if supplier_id is not None:
+        statement = statement.where(Batch.supplier_id == supplier_id)
+    if actor.role == "supplier":
+        statement = statement.where(Batch.supplier_id == actor.supplier_id)
+    elif actor.role == "canteen_staff":
+        # What was sent to the canteen, as batch_visible_to decides for one batch.
+        sent_here = select(Shipment.batch_id).where(Shipment.school_id == actor.school_id)
+        statement = statement.where(Batch.id.in_(sent_here))
+    elif actor.role not in ("admin", "inspector"):
+        return []
+    return list(session.execute(statement.order_by(Batch.id.desc()).limit(limit).offset(offset)).scalars())
 
 
 def _order_of_line(session: Session, line_id: int) -> dict[str, Any]:
@@ -88,7 +111,8 @@ def trace_backward_from_receipt(session: Session, actor: Actor, receipt_id: int)
 
 
 def trace_forward(session: Session, actor: Actor, batch_id: int) -> dict[str, Any]:
-    """From a batch to every canteen that received it: shipped, accepted, used, on hand."""
+    """From a batch to every canteen it was sent to: shipped, in transit, accepted, rejected,
+    used and on hand, and those added up."""
     batch = batch_for_reader(session, actor, batch_id)
     if actor.role == "canteen_staff":
         raise Forbidden("forward_trace_not_allowed", "食堂人员不能查看其他学校的去向",
@@ -104,6 +128,10 @@ def trace_forward(session: Session, actor: Actor, batch_id: int) -> dict[str, An
     stocks = {s.school_id: s for s in session.execute(select(Stock).where(Stock.batch_id == batch.id)).scalars()}
     schools = {s.id: s for s in session.execute(
         select(School).where(School.id.in_(list(per_school)))).scalars()} if per_school else {}
+    rejected = dict(session.execute(
+        select(Receipt.school_id, func.sum(Receipt.rejected_quantity)).where(Receipt.batch_id == batch.id)
+        .group_by(Receipt.school_id)
+    ).all())
     last_use = dict(session.execute(
         select(KitchenUse.school_id, KitchenUse.use_date).where(KitchenUse.batch_id == batch.id)
         .order_by(KitchenUse.use_date)
@@ -116,9 +144,17 @@ def trace_forward(session: Session, actor: Actor, batch_id: int) -> dict[str, An
             "school_id": school_id, "school_code": school.code, "school_name": school.name, "town": school.town,
             "shipped_quantity": totals["shipped"],
             "in_transit_quantity": totals["shipped"] - totals["accounted"],
-            "received_quantity": stock.received_quantity if stock else 0,
-            "used_quantity": stock.used_quantity if stock else 0,
-            "on_hand_quantity": stock.on_hand if stock else 0,
+            "received_quantity": stock.received_quantity if stock else _NONE,
+            "rejected_quantity": rejected.get(school_id, _NONE),
+            "used_quantity": stock.used_quantity if stock else _NONE,
+            "on_hand_quantity": stock.on_hand if stock else _NONE,
             "last_used_on": last_use.get(school_id),
         })
-    return {"batch": batch, "unit": batch.unit, "destinations": destinations}
+    overall = {name: sum((d[name] for d in destinations), _NONE) for name in _FORWARD_TOTALS}
+    return {"batch": batch, "unit": batch.unit, "destinations": destinations, "totals": overall}
+
+
+_NONE = Decimal("0.000")  # as the database counts: thousandths
+# Shipped = in transit + received (accepted) + rejected, per canteen and in total.
+_FORWARD_TOTALS = ("shipped_quantity", "in_transit_quantity", "received_quantity", "rejected_quantity",
+                   "used_quantity", "on_hand_quantity")

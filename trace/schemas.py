@@ -147,13 +147,26 @@ class Destination(BaseModel):
     town: str
     shipped_quantity: Decimal
     in_transit_quantity: Decimal
-    received_quantity: Decimal
+    received_quantity: Decimal = Field(description="Accepted at the door (验收入库)")
+    rejected_quantity: Decimal = Field(description="Refused at the door (拒收); shipped = in transit + received + rejected")
     used_quantity: Decimal
     on_hand_quantity: Decimal
     last_used_on: date | None
+
+
+class ForwardTotals(BaseModel):
+    """The destinations added up, in the batch's unit."""
+
+    shipped_quantity: Decimal
+    in_transit_quantity: Decimal
+    received_quantity: Decimal
+    rejected_quantity: Decimal
+    used_quantity: Decimal
+    on_hand_quantity: Decimal
 
 
 class ForwardTrace(BaseModel):
     batch: BatchPublic
     unit: str
     destinations: list[Destination]
+    totals: ForwardTotals

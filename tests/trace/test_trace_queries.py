@@ -94,11 +94,29 @@ def query_plan(session, query: str) -> str:
 @pytest.mark.parametrize("table,column", [
     ("shipment", "batch_id"), ("stock", "batch_id"), ("kitchen_use", "batch_id"), ("custody_event", "batch_id"),
     ("receipt", "shipment_id"), ("test_result", "batch_id"), ("batch_certificate", "batch_id"),
+    ("kitchen_use", "school_id"),
 ])
 def test_trace_lookups_use_an_index(session, table, column):
     plan = query_plan(session, f"SELECT * FROM {table} WHERE {column} = 1")
     if is_sqlite(session):
         assert "USING INDEX" in plan or "USING COVERING INDEX" in plan, plan
+    else:
+        assert "Index" in plan, plan
+
+
+def test_a_lot_search_uses_an_index_without_the_gtin(session):
+    plan = query_plan(session, "SELECT * FROM batch WHERE lot_code = 'MS251101A'")
+    if is_sqlite(session):
+        assert "ix_batch_lot_code" in plan, plan
+    else:
+        assert "Index" in plan, plan
+
+
+def test_a_schools_use_by_date_is_read_through_the_school_date_index(session):
+    plan = query_plan(session, "SELECT * FROM kitchen_use WHERE school_id = 1 AND use_date >= '2025-09-01' "
+                               "AND use_date <= '2025-09-30' ORDER BY use_date, id")
+    if is_sqlite(session):
+        assert "ix_kitchen_use_school_date" in plan, plan
     else:
         assert "Index" in plan, plan
 
