@@ -79,3 +79,13 @@ class ErrorBody(BaseModel):
     """Every refusal, in the OpenAPI document."""
 
     error: ErrorDetail
+
+
+class ReviewWarning(BaseModel):
+    """Something a person should check by hand; kept on the record, never a refusal."""
+
+    code: str = Field(examples=["credit_code_inner_check_failed"])
+    message: dict[str, str] = Field(description="zh-CN and en", examples=[{
+        "zh-CN": "统一社会信用代码内层组织机构代码校验未通过，请人工复核",
+        "en": "The organisation code inside the credit code fails its check; review by hand"}])
+    details: dict[str, str] = Field(default_factory=dict)
