@@ -32,7 +32,10 @@ class LicenceCreate(BaseModel):
 
 
 class LicencePublic(LicenceCreate):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
+        "id": 1, "supplier_id": 1, "kind": "food_production", "number": "SC10137011400015",
+        "issued_on": "2023-03-01", "expires_on": "2028-02-28", "kind_zh": "食品生产许可证",
+        "category_zh": "粮食加工品", "region_zh": "山东省济南市章丘区"}]})
     id: int
     supplier_id: int
     kind_zh: str = Field(default="", description="The licence's name: 食品生产许可证, 食品经营许可证, 仅销售预包装食品备案")
