@@ -12,12 +12,13 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlmodel import Session
 
-from inspections.models import TestOutcome, TestResult
+from inspections.models import BATCH_ACTION_LABELS, TestOutcome, TestResult
 from suppliers import service as supplier_service
 from trace.custody import Actor, record_event, stream_of
 from trace.db import insert_now, quantity
 from trace.errors import Conflict, Forbidden
-from trace.models import Batch, BatchStatus
+from trace.i18n import label
+from trace.models import BATCH_STATUS_LABELS, Batch, BatchStatus
 
 
 def test_result_record(
@@ -70,14 +71,17 @@ _TRANSITIONS = {
 
 
 def batch_change_status(session: Session, *, actor: Actor, batch_id: int, action: str, reason: str) -> Batch:
-    """Hold, release or recall a batch (market supervision and admins)."""
+    """Seal (封存), lift the seal (解除封存) or recall a batch; sealing is for inspectors only (see api)."""
     allowed_from, target, biz_step, disposition = _TRANSITIONS[action]
     batch = session.execute(select(Batch).where(Batch.id == batch_id).with_for_update()).scalar_one_or_none()
     if batch is None:
         supplier_service.batch_get(session, batch_id)  # raises the 404
     if batch.status not in allowed_from:
-        raise Conflict("batch_status_conflict", f"批次当前状态为 {batch.status.value}，不能执行 {action}",
-                       f"Batch is {batch.status.value}; cannot {action}", current_status=batch.status.value)
+        raise Conflict("batch_status_conflict",
+                       f"批次 {batch.lot_code} 当前状态为“{label(BATCH_STATUS_LABELS[batch.status])}”，"
+                       f"不能{label(BATCH_ACTION_LABELS[action])}",
+                       f"Batch {batch.lot_code} is {BATCH_STATUS_LABELS[batch.status].lower()}; cannot "
+                       f"{BATCH_ACTION_LABELS[action].lower()}", current_status=batch.status.value)
     batch.status = target
     session.add(batch)
     record_event(

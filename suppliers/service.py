@@ -336,7 +336,7 @@ def certificates_of(session: Session, batch_id: int) -> list[BatchCertificate]:
 def batch_assert_movable(batch: Batch, on: date, *, doing_zh: str, doing_en: str) -> None:
     """A batch on hold, recalled or past its expiry may not be shipped, received or used."""
     if batch.status == BatchStatus.on_hold:
-        raise Conflict("batch_on_hold", f"批次 {batch.lot_code} 已被封存暂停使用，不能{doing_zh}",
+        raise Conflict("batch_on_hold", f"批次 {batch.lot_code} 已被市场监管部门封存，解除封存前不能{doing_zh}",
                        f"Batch {batch.lot_code} is on hold and cannot be {doing_en}", batch_id=batch.id)
     if batch.status == BatchStatus.recalled:
         raise Conflict("batch_recalled", f"批次 {batch.lot_code} 已被召回，不能{doing_zh}",
@@ -370,7 +370,7 @@ def batch_register(session: Session, *, actor: Actor, data: BatchCreate,
     supplier_assert_may_sell(supplier, product)
     if product.required_certificate and not any(c.kind == product.required_certificate for c in data.certificates):
         raise Invalid("certificate_missing",
-                      f"{product.category.value}类产品“{product.name}”须随附{product.required_certificate}",
+                      f"“{product.name}”（{product.category.value}）须随附{product.required_certificate}",
                       f"{product.name} must come with a {product.required_certificate}",
                       required=product.required_certificate)
     if batch_by_digital_link(session, product.gtin, lot):

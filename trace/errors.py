@@ -65,7 +65,7 @@ class Invalid(DomainError):
 
 
 class ErrorMessage(BaseModel):
-    zh_cn: str = Field(alias="zh-CN", examples=["批次 MS251101A 已被封存暂停使用，不能发货"])
+    zh_cn: str = Field(alias="zh-CN", examples=["批次 MS251101A 已被市场监管部门封存，解除封存前不能发货"])
     en: str = Field(examples=["Batch MS251101A is on hold and cannot be shipped"])
 
 

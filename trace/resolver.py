@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from inspections import service as inspection_service
 from suppliers import service as supplier_service
-from suppliers.models import STORAGE_ZH
+from suppliers.models import LICENCE_KIND_LABELS, STORAGE_ZH, SUPPLIER_KIND_LABELS
 from trace.clock import local_date
 from trace.deps import SessionDep
 from trace.digital_link import build_digital_link, parse_digital_link
@@ -167,7 +167,8 @@ def public_batch_page(request: Request, batch_id: PathId, session: SessionDep) -
     tests = inspection_service.tests_of_batch(session, batch.id)
     html = render(
         "public_batch.html", locale, batch=batch, product=product,
-        supplier=supplier_service.supplier_get(session, batch.supplier_id),
+        supplier=(supplier := supplier_service.supplier_get(session, batch.supplier_id)),
+        supplier_kind_label=SUPPLIER_KIND_LABELS[supplier.kind], licence_kind_labels=LICENCE_KIND_LABELS,
         licences=supplier_service.licences_of(session, batch.supplier_id),
         certificates=supplier_service.certificates_of(session, batch.id),
         tests=[{"kind": t.kind, "outcome": t.outcome, "tested_on": local_date(t.tested_at)} for t in tests],
@@ -210,6 +211,7 @@ def public_certificates(batch_id: PathId, session: SessionDep) -> dict[str, Any]
         "certificates": [{"kind": c.kind, "number": c.number, "issued_by": c.issued_by,
                           "issued_on": c.issued_on.isoformat() if c.issued_on else None}
                          for c in supplier_service.certificates_of(session, batch.id)],
-        "supplier_licences": [{"kind": x.kind.value, "number": x.number, "expires_on": x.expires_on.isoformat()}
+        "supplier_licences": [{"kind": x.kind.value, "number": x.number,
+                               "expires_on": x.expires_on.isoformat() if x.expires_on else None}
                               for x in supplier_service.licences_of(session, batch.supplier_id)],
     }
