@@ -28,11 +28,12 @@ from canteens.schemas import (
 )
 from suppliers import labels
 from suppliers import service as supplier_service
+from suppliers.licence_numbers import LICENCE_KINDS, parse_licence_number
 from trace.clock import local_today
 from trace.custody import Actor
 from trace.db import MAX_ROW_ID
 from trace.deps import ActorDep, AdminDep, SessionDep, WriteDep, require_roles
-from trace.errors import Forbidden
+from trace.errors import Forbidden, Invalid, ReviewWarning
 from trace.fields import PageLimit, PageOffset, PathId
 from trace.labels import render_label_sheet_pdf
 from trace.models import BatchStatus, Role
@@ -47,6 +48,16 @@ def school_public(session, school) -> SchoolPublic:
     public = SchoolPublic.model_validate(school)
     canteen = service.canteen_of(session, school.id)
     public.canteen = CanteenPublic.model_validate(canteen) if canteen else None
+    if public.canteen is not None:
+        public.canteen.licence_kind_zh = LICENCE_KINDS["food_business"]["zh"]
+        try:
+            licence = parse_licence_number(canteen.licence_number, kind="food_business")
+        except Invalid:
+            pass  # recorded before a rule was tightened; review_warnings says why
+        else:
+            public.canteen.licence_business_type_zh = licence.category_zh
+            public.canteen.licence_region_zh = licence.region_zh
+    public.review_warnings = [ReviewWarning.model_validate(w) for w in service.canteen_review_warnings(canteen)]
     return public
 
 

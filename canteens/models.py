@@ -14,11 +14,13 @@ from trace.db import Quantity, UTCDateTime, utcnow
 
 
 class SchoolKind(StrEnum):
+    # The platform covers 中小学、幼儿园 (domain.md §3.2: the same duties, 陪餐 and 留样, apply).
     primary = "小学"
     junior = "初中"
     senior = "高中"
-    nine_year = "九年一贯"
+    nine_year = "九年一贯制"
     vocational = "职校"
+    kindergarten = "幼儿园"
 
 
 class School(SQLModel, table=True):

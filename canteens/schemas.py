@@ -8,6 +8,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from canteens.models import Meal, SchoolKind
+from trace.errors import ReviewWarning
 from trace.fields import RowId
 from trace.models import BatchStatus
 
@@ -42,6 +43,9 @@ class CanteenPublic(BaseModel):
     licence_number: str
     licence_issued_on: date
     licence_expires_on: date
+    licence_kind_zh: str = Field(default="", description="The licence's name: 食品经营许可证")
+    licence_business_type_zh: str | None = Field(default=None, description="主体业态 (a school canteen: 单位食堂)")
+    licence_region_zh: str | None = Field(default=None, description="The issuing region (GB/T 2260) by name")
 
 
 class SchoolPublic(BaseModel):
@@ -55,6 +59,7 @@ class SchoolPublic(BaseModel):
     students: int
     staff: int
     canteen: CanteenPublic | None = None
+    review_warnings: list[ReviewWarning] = Field(default=[], description="For a reviewer: checked by hand, not refused")
 
 
 class OrderLineIn(BaseModel):

@@ -96,15 +96,50 @@ def canteen_of(session: Session, school_id: int) -> Canteen | None:
     return session.execute(select(Canteen).where(Canteen.school_id == school_id)).scalar_one_or_none()
 
 
+def canteen_review_warnings(canteen: Canteen | None) -> list[dict[str, object]]:
+    """What a reviewer should check by hand on a school's canteen (never a refusal).
+
+    A school canteen's JY licence should be for a 单位食堂 (主体业态 3); domain.md §8.2 marks
+    that unverified and older licences may differ, so another business type is shown here
+    (unless ``TRACE_CANTEEN_LICENCE_OTHER_BUSINESS_TYPE=refuse`` refused it at registration).
+    """
+    if canteen is None:
+        return []
+    try:
+        licence = parse_licence_number(canteen.licence_number, kind="food_business")
+    except Invalid as refused:
+        # Registered before a rule was tightened: shown for review rather than hidden.
+        return [{"code": "canteen_licence_fails_current_rules", "message": {"zh-CN": refused.zh, "en": refused.en},
+                 "details": {"licence_number": canteen.licence_number, "reason": str(refused.details.get("reason"))}}]
+    if licence.is_unit_canteen:
+        return []
+    return [{
+        "code": "canteen_licence_not_unit_canteen",
+        "message": {"zh-CN": f"食堂的食品经营许可证主体业态为“{licence.category_zh}”，学校食堂通常为“单位食堂”"
+                             "（JY3…），请人工复核",
+                    "en": "The canteen's food business licence is not for a unit canteen (JY3…), as a school "
+                          "canteen's usually is; review by hand"},
+        "details": {"licence_number": licence.number, "business_type": licence.category_code},
+    }]
+
+
 def school_create(session: Session, *, actor: Actor, data: SchoolCreate) -> School:
     licence = parse_licence_number(data.canteen_licence, kind="food_business")
-    if not licence.is_unit_canteen:
+    if not licence.is_unit_canteen and get_settings().canteen_licence_other_business_type == "refuse":
         raise Invalid("canteen_licence_not_unit_canteen",
-                      "学校食堂的食品经营许可证主体业态应为“3 单位食堂”（JY3…）",
+                      "学校食堂的食品经营许可证主体业态应为“单位食堂”（JY3…）",
                       "A school canteen's food business licence must be for a unit canteen (JY3…)")
     if data.canteen_licence_expires <= data.canteen_licence_issued:
-        raise Invalid("licence_dates_invalid", "许可证有效期截止日须晚于发证日期",
+        raise Invalid("licence_dates_invalid", "食品经营许可证有效期截止日须晚于发证日期",
                       "A licence must expire after it was issued")
+    latest = supplier_service.add_years(data.canteen_licence_issued, supplier_service.LICENCE_MAX_TERM_YEARS)
+    if data.canteen_licence_expires > latest:
+        raise Invalid("licence_term_too_long",
+                      f"食品经营许可证有效期不超过 5 年：{data.canteen_licence_issued:%Y年%-m月%-d日}发证的，"
+                      f"最迟 {latest:%Y年%-m月%-d日} 到期",
+                      f"A licence runs at most five years: issued on {data.canteen_licence_issued.isoformat()}, "
+                      f"it expires by {latest.isoformat()} at the latest",
+                      issued_on=data.canteen_licence_issued.isoformat(), latest_expiry=latest.isoformat())
     if session.execute(select(School.id).where(School.code == data.code)).first():
         raise Conflict("school_exists", f"学校编码 {data.code} 已存在", f"School code {data.code} exists")
     school = School.model_validate(data.model_dump(include=set(School.model_fields)))
@@ -116,7 +151,9 @@ def school_create(session: Session, *, actor: Actor, data: SchoolCreate) -> Scho
     session.flush()
     record_event(
         session, stream=stream_of("school", school.id), biz_step="commissioning", action="ADD", actor=actor,
-        subject_type="school", subject_id=school.id, school_id=school.id, payload=data.model_dump(mode="json"),
+        subject_type="school", subject_id=school.id, school_id=school.id,
+        payload={**data.model_dump(mode="json"),
+                 "review_warnings": [w["code"] for w in canteen_review_warnings(canteen)]},
     )
     return school
 

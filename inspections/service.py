@@ -12,12 +12,13 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlmodel import Session
 
-from inspections.models import TestOutcome, TestResult
+from inspections.models import BATCH_ACTION_LABELS, TestOutcome, TestResult
 from suppliers import service as supplier_service
 from trace.custody import Actor, record_event, stream_of
 from trace.db import insert_now, quantity
 from trace.errors import Conflict, Forbidden
-from trace.models import Batch, BatchStatus
+from trace.i18n import label
+from trace.models import BATCH_STATUS_LABELS, Batch, BatchStatus
 
 
 def test_result_record(
@@ -63,10 +64,6 @@ def tests_of_batch(session: Session, batch_id: int) -> list[TestResult]:
     return list(session.execute(statement).scalars())
 
 
-# Words for the conflict message (the supervision measures: 封存, 解除封存, 召回).
-_STATUS_ZH = {BatchStatus.active: "状态正常", BatchStatus.on_hold: "已被封存", BatchStatus.recalled: "已被召回"}
-_ACTION_ZH = {"hold": "封存", "release": "解除封存", "recall": "召回"}
-
 _TRANSITIONS = {
     "hold": ({BatchStatus.active}, BatchStatus.on_hold, "holding", "non_conformant"),
     "release": ({BatchStatus.on_hold}, BatchStatus.active, "inspecting", "conformant"),
@@ -75,15 +72,17 @@ _TRANSITIONS = {
 
 
 def batch_change_status(session: Session, *, actor: Actor, batch_id: int, action: str, reason: str) -> Batch:
-    """Hold, release or recall a batch (market supervision and admins)."""
+    """Seal (封存), lift the seal (解除封存) or recall a batch; sealing is for inspectors only (see api)."""
     allowed_from, target, biz_step, disposition = _TRANSITIONS[action]
     # The batch lock orders this change with every shipment, receipt and use of the batch:
     # those decide their gates after taking it, so none is recorded after the hold commits.
     batch = supplier_service.batch_lock(session, batch_id)
     if batch.status not in allowed_from:
         raise Conflict("batch_status_conflict",
-                       f"批次 {batch.lot_code} 当前{_STATUS_ZH[batch.status]}，不能{_ACTION_ZH[action]}",
-                       f"Batch is {batch.status.value}; cannot {action}", current_status=batch.status.value)
+                       f"批次 {batch.lot_code} 当前状态为“{label(BATCH_STATUS_LABELS[batch.status])}”，"
+                       f"不能{label(BATCH_ACTION_LABELS[action])}",
+                       f"Batch {batch.lot_code} is {BATCH_STATUS_LABELS[batch.status].lower()}; cannot "
+                       f"{BATCH_ACTION_LABELS[action].lower()}", current_status=batch.status.value)
     batch.status = target
     session.add(batch)
     record_event(

@@ -181,7 +181,7 @@ class ActivityGenerator:
             index=index, id=seeded.school.id, people=seeded.seed.students + seeded.seed.staff,
             students=seeded.seed.students,
             meals=(Meal.breakfast, Meal.lunch, Meal.dinner) if boarding else (Meal.lunch,),
-            milk=seeded.seed.kind in ("小学", "九年一贯") and rng.random() < 0.5,
+            milk=seeded.seed.kind in ("幼儿园", "小学", "九年一贯制") and rng.random() < 0.5,
             rice=rng.choice(RICE), oil=rng.choice(OILS),
             fruit_weekdays=tuple(sorted(rng.sample(range(5), 2))), fish_weekday=rng.randrange(5),
             seasoning_weekday=rng.randrange(5),

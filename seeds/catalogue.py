@@ -38,15 +38,16 @@ class SeedSchool:
 
 @dataclass(frozen=True)
 class SeedLicence:
-    kind: str
+    kind: str  # food_production, food_business or prepackaged_filing
     number: str
     issued_on: date
-    expires_on: date
+    expires_on: date | None  # None for a filing, which has no term
 
 
 @dataclass(frozen=True)
 class SeedSupplier:
     name: str
+    kind: str  # licensed, or edible_agricultural (sells only 食用农产品 and holds no licence)
     credit_code: str
     contact: str
     phone: str
@@ -104,6 +105,7 @@ def load_suppliers(data_dir: Path | None = None) -> list[SeedSupplier]:
     return [
         SeedSupplier(
             name=row["name"],
+            kind=row["kind"],
             credit_code=row["credit_code"],
             contact=row["contact"],
             phone=row["phone"],
@@ -114,7 +116,7 @@ def load_suppliers(data_dir: Path | None = None) -> list[SeedSupplier]:
                     kind=licence["kind"],
                     number=licence["number"],
                     issued_on=date.fromisoformat(licence["issued"]),
-                    expires_on=date.fromisoformat(licence["expires"]),
+                    expires_on=date.fromisoformat(licence["expires"]) if licence["expires"] else None,
                 )
                 for licence in row["licences"]
             ),

@@ -99,7 +99,7 @@ def seed_reference(session: Session, data_dir: Path | None = None) -> SeedRefere
 
 def _register_supplier(session: Session, actor: Actor, number: int, seed: SeedSupplier) -> SeededSupplier:
     supplier = supplier_service.supplier_create(session, actor=actor, data=SupplierCreate(
-        name=seed.name, credit_code=seed.credit_code, contact=seed.contact, phone=seed.phone,
+        name=seed.name, kind=seed.kind, credit_code=seed.credit_code, contact=seed.contact, phone=seed.phone,
         address=seed.address,
         licences=[LicenceCreate(kind=lic.kind, number=lic.number, issued_on=lic.issued_on,
                                 expires_on=lic.expires_on) for lic in seed.licences],

@@ -8,11 +8,14 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from suppliers import labels, service
-from suppliers.models import Supplier
+from suppliers.credit_code import validate_credit_code
+from suppliers.licence_numbers import LICENCE_KINDS, parse_licence_number
+from suppliers.models import SUPPLIER_KIND_LABELS, Licence, Supplier
 from suppliers.schemas import (
     BatchCreate,
     BatchPublic,
     CertificatePublic,
+    CreditCodeInfo,
     LicenceCreate,
     LicencePublic,
     ProductCreate,
@@ -24,8 +27,9 @@ from suppliers.schemas import (
 from trace.custody import Actor
 from trace.db import MAX_ROW_ID
 from trace.deps import ActorDep, AdminDep, SessionDep, WriteDep, require_roles
-from trace.errors import Forbidden
+from trace.errors import Forbidden, Invalid, ReviewWarning
 from trace.fields import PageLimit, PageOffset, PathId, QueryIds
+from trace.i18n import label
 from trace.labels import render_label_png, render_label_sheet_pdf
 from trace.models import Role
 from trace.queries import batch_for_reader, batches_with_lot
@@ -35,9 +39,30 @@ router = APIRouter(tags=["suppliers 供应商"])
 SupplierWriter = Annotated[Actor, Depends(require_roles(Role.admin, Role.supplier))]
 
 
+def licence_public(licence: Licence) -> LicencePublic:
+    public = LicencePublic.model_validate(licence)
+    public.kind_zh = LICENCE_KINDS[licence.kind.value]["zh"]
+    try:
+        parsed = parse_licence_number(licence.number, kind=licence.kind.value)
+    except Invalid:
+        return public  # recorded before a rule was tightened: shown as recorded
+    public.category_zh, public.region_zh = parsed.category_zh, parsed.region_zh
+    return public
+
+
 def supplier_public(session, supplier: Supplier) -> SupplierPublic:
     public = SupplierPublic.model_validate(supplier)
-    public.licences = [LicencePublic.model_validate(x) for x in service.licences_of(session, supplier.id)]
+    public.kind_zh = label(SUPPLIER_KIND_LABELS[supplier.kind])
+    try:
+        check = validate_credit_code(supplier.credit_code)
+    except Invalid:
+        pass  # recorded before a rule was tightened; review_warnings says why
+    else:
+        public.credit_code_info = CreditCodeInfo(department_zh=check.department_zh, category_zh=check.category_zh,
+                                                 region=check.region, region_zh=check.region_zh,
+                                                 inner_check_passed=check.inner_ok)
+    public.licences = [licence_public(x) for x in service.licences_of(session, supplier.id)]
+    public.review_warnings = [ReviewWarning.model_validate(w) for w in service.supplier_review_warnings(supplier)]
     return public
 
 
@@ -74,7 +99,7 @@ def get_supplier(supplier_id: PathId, session: SessionDep, actor: ActorDep):
 @router.post("/suppliers/{supplier_id}/licences", response_model=LicencePublic, status_code=201)
 def add_licence(supplier_id: PathId, body: LicenceCreate, ctx: WriteDep, _: AdminDep):
     """Add a licence (SC/JY number format-checked) to a supplier."""
-    return ctx.run(lambda: LicencePublic.model_validate(
+    return ctx.run(lambda: licence_public(
         service.licence_add(ctx.session, actor=ctx.actor, supplier_id=supplier_id, data=body)))
 
 

@@ -5,9 +5,10 @@ Layout (docs/domain.md §1.1): 登记管理部门码 (1) + 机构类别码 (1) +
 + the GB 32100 check character (1).
 
 Only the 18th character is required by GB 32100, so a wrong 18th character is refused while
-a failing inner GB 11714 check is merely reported (``inner_ok``) for manual review. The first
-two characters are deliberately not matched against a whitelist: ``N1…``, ``A1…``, ``Y1…``
-and ``93…`` are all valid and over-strict public regexes reject them (domain.md §1.2).
+a failing inner GB 11714 check is kept as a warning for manual review (``inner_ok``, §1.1).
+The first two characters must be a department and category pair that §1.2 lists — all of
+them, including ``N1…``, ``A1…``, ``Y1…`` and ``93…``, which over-strict public regexes
+reject — and characters 3–8 a GB/T 2260 division (``suppliers.regions``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import overload
 
+from suppliers.regions import region_of
 from trace.errors import Invalid
 
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -43,9 +45,9 @@ DEPARTMENTS_ZH: dict[str, str] = {
     "Y": "其他",
 }
 
-# Categories from domain.md §1.2 (V2). Codes the table lists without a name (61, 62) are left
-# out rather than guessed; the department name is still shown for them.
-CATEGORIES_ZH: dict[str, str] = {
+# Categories from domain.md §1.2 (V2): the only first-two-character pairs a code may start with.
+# The table lists 61 and 62 without a name; they are valid, shown by their department only.
+CATEGORIES_ZH: dict[str, str | None] = {
     "11": "机关",
     "12": "事业单位",
     "13": "编办直接管理机构编制的群众团体",
@@ -64,6 +66,8 @@ CATEGORIES_ZH: dict[str, str] = {
     "52": "民办非企业单位",
     "53": "基金会",
     "59": "其他",
+    "61": None,
+    "62": None,
     "69": "其他",
     "71": "宗教活动场所",
     "72": "宗教院校",
@@ -91,9 +95,11 @@ class CreditCodeCheck:
     """A credit code whose 18th character is right, with what it says about the holder."""
 
     code: str
-    department_zh: str | None
+    department_zh: str
     category_zh: str | None
     region: str
+    # Where the code was registered, as GB/T 2260 names it (山东省济南市章丘区).
+    region_zh: str
     organisation_code: str
     inner_ok: bool
 
@@ -180,12 +186,31 @@ def validate_credit_code(value: str) -> CreditCodeCheck:
             value=value,
             reason="check_character",
         )
+    if code[:2] not in CATEGORIES_ZH:
+        raise Invalid(
+            "invalid_credit_code",
+            f"统一社会信用代码前两位 {code[:2]} 不是 GB 32100 规定的登记管理部门码和机构类别码",
+            f"The first two characters {code[:2]} are not a registration department and category "
+            "that GB 32100 defines",
+            value=value,
+            reason="category",
+        )
+    area = region_of(region)
+    if area is None:
+        raise Invalid(
+            "invalid_credit_code",
+            f"统一社会信用代码第 3–8 位 {region} 不是 GB/T 2260 中的行政区划代码",
+            f"Characters 3–8 ({region}) are not a GB/T 2260 administrative division code",
+            value=value,
+            reason="region",
+        )
     inner_ok = organisation_code_check_character(code[8:16]) == code[16]
     return CreditCodeCheck(
         code=code,
-        department_zh=DEPARTMENTS_ZH.get(code[0]),
-        category_zh=CATEGORIES_ZH.get(code[:2]),
+        department_zh=DEPARTMENTS_ZH[code[0]],
+        category_zh=CATEGORIES_ZH[code[:2]],
         region=region,
+        region_zh=area.name,
         organisation_code=code[8:17],
         inner_ok=inner_ok,
     )

@@ -10,6 +10,7 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from trace.db import Quantity, UTCDateTime, utcnow
+from trace.i18n import N_
 
 
 class SupplierStatus(StrEnum):
@@ -17,11 +18,26 @@ class SupplierStatus(StrEnum):
     suspended = "suspended"
 
 
+class SupplierKind(StrEnum):
+    # Produces or trades food under a 食品生产/经营许可证 or a 备案 (domain.md §2).
+    licensed = "licensed"
+    # Sells only edible agricultural products (食用农产品): the Food Safety Law requires no
+    # licence for it (§3.1 第 65 条 records apply instead), so none is asked for.
+    edible_agricultural = "edible_agricultural"
+
+
+SUPPLIER_KIND_LABELS = {
+    SupplierKind.licensed: N_("Licensed food producer or trader"),
+    SupplierKind.edible_agricultural: N_("Seller of edible agricultural products"),
+}
+
+
 class Supplier(SQLModel, table=True):
     __tablename__ = "supplier"
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
+    kind: SupplierKind = Field(default=SupplierKind.licensed, max_length=20)
     credit_code: str = Field(max_length=18, unique=True)
     contact: str = Field(max_length=50)
     phone: str = Field(max_length=30)
@@ -36,6 +52,14 @@ class Supplier(SQLModel, table=True):
 class LicenceKind(StrEnum):
     food_production = "food_production"  # 食品生产许可证 SC…
     food_business = "food_business"  # 食品经营许可证 JY…
+    prepackaged_filing = "prepackaged_filing"  # 仅销售预包装食品备案: a filing, no term
+
+
+LICENCE_KIND_LABELS = {
+    LicenceKind.food_production: N_("Food production licence"),
+    LicenceKind.food_business: N_("Food business licence"),
+    LicenceKind.prepackaged_filing: N_("Prepackaged food sales filing"),
+}
 
 
 class Licence(SQLModel, table=True):
@@ -47,7 +71,8 @@ class Licence(SQLModel, table=True):
     kind: LicenceKind = Field(max_length=20)
     number: str = Field(max_length=20)
     issued_on: date
-    expires_on: date
+    # None only for a filing, which has no term.
+    expires_on: date | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -8,7 +8,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from suppliers.models import LicenceKind, ProductCategory, StorageCondition, SupplierStatus
+from suppliers.models import LicenceKind, ProductCategory, StorageCondition, SupplierKind, SupplierStatus
+from trace.errors import ReviewWarning
 from trace.fields import RowId
 
 Positive = Field(gt=0, max_digits=15, decimal_places=3)
@@ -18,27 +19,52 @@ PackageFactor = Annotated[Decimal, Field(gt=0, le=1_000_000, max_digits=10, deci
 
 
 class LicenceCreate(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"kind": "food_production", "number": "SC10137011400015", "issued_on": "2023-03-01",
+         "expires_on": "2028-02-28"},
+        {"kind": "prepackaged_filing", "number": "YB13701140000012", "issued_on": "2024-05-20"}]})
+
     kind: LicenceKind
     number: str = Field(max_length=30, examples=["SC10137011400015"])
-    issued_on: date
-    expires_on: date
+    issued_on: date = Field(description="发证日期, or the filing date of a 备案")
+    expires_on: date | None = Field(default=None, description="有效期至 as printed (at most five years); "
+                                    "required for a licence, absent for a filing")
 
 
 class LicencePublic(LicenceCreate):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
+        "id": 1, "supplier_id": 1, "kind": "food_production", "number": "SC10137011400015",
+        "issued_on": "2023-03-01", "expires_on": "2028-02-28", "kind_zh": "食品生产许可证",
+        "category_zh": "粮食加工品", "region_zh": "山东省济南市章丘区"}]})
     id: int
     supplier_id: int
+    kind_zh: str = Field(default="", description="The licence's name: 食品生产许可证, 食品经营许可证, 仅销售预包装食品备案")
+    category_zh: str | None = Field(default=None, description="SC food category or JY 主体业态, by name")
+    region_zh: str | None = Field(default=None, description="The issuing region (GB/T 2260) by name")
+
+
+class CreditCodeInfo(BaseModel):
+    """What a credit code says about its holder (GB 32100, domain.md §1)."""
+
+    department_zh: str = Field(description="登记管理部门")
+    category_zh: str | None = Field(description="机构类别")
+    region: str = Field(description="登记管理机关行政区划码 (GB/T 2260)")
+    region_zh: str = Field(description="Where the code was registered, e.g. 山东省济南市章丘区")
+    inner_check_passed: bool = Field(description="GB 11714 organisation-code check; failing is a warning")
 
 
 class SupplierCreate(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "name": "示例明水粮油有限公司", "credit_code": "91370114MA3C4D5E6X",
+        "name": "示例明水粮油有限公司", "kind": "licensed", "credit_code": "91370114MA3C4D5E75",
         "contact": "王示例", "phone": "0531-83210001", "address": "济南市章丘区明水街道示例路 1 号",
         "licences": [{"kind": "food_production", "number": "SC10137011400015",
                       "issued_on": "2023-03-01", "expires_on": "2028-02-28"}],
     }]})
 
     name: str = Field(min_length=2, max_length=200)
+    kind: SupplierKind = Field(default=SupplierKind.licensed, description=(
+        "licensed: produces or trades under an SC/JY licence or a filing; edible_agricultural: sells only "
+        "食用农产品, needs no licence (Food Safety Law) and holds none"))
     credit_code: str = Field(description="统一社会信用代码 (GB 32100-2015), 18 characters")
     contact: str = Field(min_length=1, max_length=50)
     phone: str = Field(min_length=3, max_length=30)
@@ -50,7 +76,10 @@ class SupplierPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
     name: str
+    kind: SupplierKind
+    kind_zh: str = ""
     credit_code: str
+    credit_code_info: CreditCodeInfo | None = None
     contact: str
     phone: str
     address: str
@@ -58,6 +87,7 @@ class SupplierPublic(BaseModel):
     dishonest: bool
     status_note: str
     licences: list[LicencePublic] = []
+    review_warnings: list[ReviewWarning] = Field(default=[], description="For a reviewer: checked by hand, not refused")
 
 
 class SupplierStanding(BaseModel):

@@ -13,8 +13,17 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from suppliers.credit_code import validate_credit_code
-from suppliers.licence_numbers import parse_licence_number
-from suppliers.models import Licence, Product, ProductUnit, StorageCondition, Supplier, SupplierStatus
+from suppliers.licence_numbers import LICENCE_KINDS, parse_licence_number
+from suppliers.models import (
+    Licence,
+    LicenceKind,
+    Product,
+    ProductUnit,
+    StorageCondition,
+    Supplier,
+    SupplierKind,
+    SupplierStatus,
+)
 from suppliers.schemas import BatchCreate, LicenceCreate, ProductCreate, SupplierCreate, SupplierStanding
 from trace.clock import assert_not_future
 from trace.custody import Actor, record_event, stream_of
@@ -59,8 +68,45 @@ def licences_of(session: Session, supplier_id: int) -> list[Licence]:
     return list(memo[supplier_id])
 
 
+# A licence's term is at most five years (domain.md §2: 经营许可证 V1, 生产许可证 V2).
+LICENCE_MAX_TERM_YEARS = 5
+
+
+def add_years(day: date, years: int) -> date:
+    """The same calendar day ``years`` later; 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def supplier_review_warnings(supplier: Supplier) -> list[dict[str, object]]:
+    """What a reviewer should check by hand on this supplier (never a refusal).
+
+    Recomputed from the stored code, so a warning cannot be lost: a credit code whose inner
+    GB 11714 organisation-code check fails (domain.md §1.1, §8.1) is kept and shown.
+    """
+    try:
+        check = validate_credit_code(supplier.credit_code)
+    except Invalid as refused:
+        # Registered before a rule was tightened: shown for review rather than hidden.
+        return [{"code": "credit_code_fails_current_rules", "message": {"zh-CN": refused.zh, "en": refused.en},
+                 "details": {"credit_code": supplier.credit_code, "reason": str(refused.details.get("reason"))}}]
+    if check.inner_ok:
+        return []
+    return [{
+        "code": "credit_code_inner_check_failed",
+        "message": {"zh-CN": "统一社会信用代码中的组织机构代码（第 9–17 位）校验未通过，请人工到官方系统核实",
+                    "en": "The organisation code inside the credit code (characters 9–17) fails its GB 11714 "
+                          "check; verify it by hand in the official register"},
+        "details": {"credit_code": check.code, "organisation_code": check.organisation_code},
+    }]
+
+
 def supplier_create(session: Session, *, actor: Actor, data: SupplierCreate) -> Supplier:
     code = validate_credit_code(data.credit_code).code
+    if data.kind == SupplierKind.edible_agricultural and data.licences:
+        raise _licence_not_required(data.name)
     if session.execute(select(Supplier.id).where(Supplier.credit_code == code)).first():
         raise Conflict("supplier_exists", f"统一社会信用代码 {code} 的供应商已登记",
                        f"A supplier with credit code {code} is already registered", credit_code=code)
@@ -70,22 +116,45 @@ def supplier_create(session: Session, *, actor: Actor, data: SupplierCreate) -> 
     record_event(
         session, stream=stream_of("supplier", supplier.id), biz_step="commissioning", action="ADD",
         actor=actor, subject_type="supplier", subject_id=supplier.id, supplier_id=supplier.id,
-        payload={"name": supplier.name, "credit_code": code, "contact": supplier.contact,
-                 "phone": supplier.phone, "address": supplier.address},
+        payload={"name": supplier.name, "kind": supplier.kind.value, "credit_code": code,
+                 "contact": supplier.contact, "phone": supplier.phone, "address": supplier.address,
+                 "review_warnings": [w["code"] for w in supplier_review_warnings(supplier)]},
     )
     for licence in data.licences:
         licence_add(session, actor=actor, supplier_id=supplier.id, data=licence)
     return supplier
 
 
+def _licence_not_required(name: str) -> Invalid:
+    return Invalid("licence_not_required",
+                   f"“{name}”登记为食用农产品销售者，依照《食品安全法》无需取得食品经营许可，不登记许可证",
+                   f"{name} is registered as a seller of edible agricultural products, which the Food Safety "
+                   "Law does not require to hold a food licence; no licence is recorded")
+
+
 def licence_add(session: Session, *, actor: Actor, supplier_id: int, data: LicenceCreate) -> Licence:
-    supplier_get(session, supplier_id)
+    supplier = supplier_get(session, supplier_id)
+    if supplier.kind == SupplierKind.edible_agricultural:
+        raise _licence_not_required(supplier.name)
     number = parse_licence_number(data.number, kind=data.kind.value).number
-    if data.expires_on <= data.issued_on:
-        raise Invalid("licence_dates_invalid", "许可证有效期截止日须晚于发证日期",
+    kind_zh = LICENCE_KINDS[data.kind.value]["zh"]
+    if data.kind != LicenceKind.prepackaged_filing:
+        if data.expires_on is None:
+            raise Invalid("licence_expiry_required", f"请填写{kind_zh}的有效期截止日",
+                          "A licence needs the expiry date printed on it")
+        latest = add_years(data.issued_on, LICENCE_MAX_TERM_YEARS)
+        if data.expires_on > latest:
+            raise Invalid("licence_term_too_long",
+                          f"{kind_zh}有效期不超过 5 年：{data.issued_on:%Y年%-m月%-d日}发证的，"
+                          f"最迟 {latest:%Y年%-m月%-d日} 到期",
+                          f"A licence runs at most five years: issued on {data.issued_on.isoformat()}, "
+                          f"it expires by {latest.isoformat()} at the latest",
+                          issued_on=data.issued_on.isoformat(), latest_expiry=latest.isoformat())
+    if data.expires_on is not None and data.expires_on <= data.issued_on:
+        raise Invalid("licence_dates_invalid", f"{kind_zh}有效期截止日须晚于发证日期",
                       "A licence must expire after it was issued")
     if session.execute(select(Licence.id).where(Licence.kind == data.kind, Licence.number == number)).first():
-        raise Conflict("licence_exists", f"许可证 {number} 已登记", f"Licence {number} is already registered",
+        raise Conflict("licence_exists", f"{kind_zh} {number} 已登记", f"Licence {number} is already registered",
                        number=number)
     licence = Licence.model_validate(data.model_dump(), update={"supplier_id": supplier_id, "number": number})
     session.add(licence)
@@ -131,13 +200,29 @@ def supplier_assert_may_supply(session: Session, supplier: Supplier, on: date) -
     if supplier.status != SupplierStatus.active:
         raise Conflict("supplier_suspended", f"供应商“{supplier.name}”已被暂停供货",
                        f"Supplier {supplier.name} is suspended", supplier_id=supplier.id)
+    if supplier.kind == SupplierKind.edible_agricultural:
+        return  # no licence is required to sell edible agricultural products
     licences = licences_of(session, supplier.id)
-    if not any(lic.issued_on <= on <= lic.expires_on for lic in licences):
+    if not any(lic.issued_on <= on and (lic.expires_on is None or on <= lic.expires_on) for lic in licences):
         raise Conflict("supplier_licence_expired",
-                       f"供应商“{supplier.name}”在 {on:%Y年%-m月%-d日} 没有有效的食品生产或经营许可证",
-                       f"Supplier {supplier.name} holds no valid food licence on {on.isoformat()}",
+                       f"供应商“{supplier.name}”在 {on:%Y年%-m月%-d日} 没有有效的食品生产许可证、食品经营许可证或备案",
+                       f"Supplier {supplier.name} holds no valid food licence or filing on {on.isoformat()}",
                        supplier_id=supplier.id, on=on.isoformat(),
-                       licences=[{"number": lic.number, "expires_on": lic.expires_on.isoformat()} for lic in licences])
+                       licences=[{"kind": lic.kind.value, "number": lic.number,
+                                  "expires_on": lic.expires_on.isoformat() if lic.expires_on else None}
+                                 for lic in licences])
+
+
+def supplier_assert_may_sell(supplier: Supplier, product: Product) -> None:
+    """A seller of edible agricultural products may supply only such products (no licence covers more)."""
+    allowed = get_settings().edible_agricultural_categories
+    if supplier.kind == SupplierKind.edible_agricultural and product.category.value not in allowed:
+        raise Conflict("supplier_not_licensed_for_product",
+                       f"供应商“{supplier.name}”是食用农产品销售者，未取得食品生产经营许可，"
+                       f"不能供应{product.category.value}“{product.name}”",
+                       f"Supplier {supplier.name} sells edible agricultural products only and holds no food "
+                       f"licence for {product.name}",
+                       supplier_id=supplier.id, product_id=product.id, allowed_categories=list(allowed))
 
 
 # --- catalogue and units ---------------------------------------------------------------------
@@ -278,7 +363,7 @@ def certificates_of(session: Session, batch_id: int) -> list[BatchCertificate]:
 def batch_assert_movable(batch: Batch, on: date, *, doing_zh: str, doing_en: str) -> None:
     """A batch on hold, recalled or past its expiry may not be shipped, received or used."""
     if batch.status == BatchStatus.on_hold:
-        raise Conflict("batch_on_hold", f"批次 {batch.lot_code} 已被封存暂停使用，不能{doing_zh}",
+        raise Conflict("batch_on_hold", f"批次 {batch.lot_code} 已被市场监管部门封存，解除封存前不能{doing_zh}",
                        f"Batch {batch.lot_code} is on hold and cannot be {doing_en}", batch_id=batch.id)
     if batch.status == BatchStatus.recalled:
         raise Conflict("batch_recalled", f"批次 {batch.lot_code} 已被召回，不能{doing_zh}",
@@ -309,9 +394,10 @@ def batch_register(session: Session, *, actor: Actor, data: BatchCreate,
     if expiry < data.production_date:
         raise Invalid("dates_out_of_order", "保质期截止日早于生产日期", "Expiry date is before production date")
     supplier_assert_may_supply(session, supplier, data.production_date)
+    supplier_assert_may_sell(supplier, product)
     if product.required_certificate and not any(c.kind == product.required_certificate for c in data.certificates):
         raise Invalid("certificate_missing",
-                      f"{product.category.value}类产品“{product.name}”须随附{product.required_certificate}",
+                      f"“{product.name}”（{product.category.value}）须随附{product.required_certificate}",
                       f"{product.name} must come with a {product.required_certificate}",
                       required=product.required_certificate)
     if batch_by_digital_link(session, product.gtin, lot):

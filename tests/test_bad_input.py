@@ -33,7 +33,7 @@ def world(session):
     ("GET", f"/api/v1/batches?supplier_id={TOO_BIG}"),
     ("GET", f"/api/v1/events?after_id={TOO_BIG}"),
     ("GET", f"/api/v1/labels/sheet.pdf?batch_id={TOO_BIG}"),
-    ("POST", f"/api/v1/batches/{TOO_BIG}/hold"),
+    ("POST", f"/api/v1/batches/{TOO_BIG}/recall"),  # hold is an inspector's; recall an admin's too
     ("GET", f"/api/v1/batches/{JUST_PAST}"),
     ("POST", f"/api/v1/users/{JUST_PAST}/tokens"),
 ])

@@ -21,7 +21,8 @@ from trace.accounts import user_for_token
 from trace.custody import Actor
 from trace.db import reading, write_transaction
 from trace.errors import DomainError, Forbidden, Invalid
-from trace.models import IdempotencyRecord, Role
+from trace.i18n import label
+from trace.models import ROLE_LABELS, IdempotencyRecord, Role
 
 T = TypeVar("T")
 
@@ -65,7 +66,7 @@ def require_roles(*roles: Role) -> Callable[[Actor], Actor]:
         if actor.role not in allowed:
             raise Forbidden(
                 "role_not_allowed",
-                "当前角色无权执行此操作",
+                f"当前角色（{label(ROLE_LABELS[Role(actor.role)])}）无权执行此操作",
                 "Your role may not do this",
                 role=actor.role,
                 allowed=sorted(allowed),

@@ -65,7 +65,7 @@ class Invalid(DomainError):
 
 
 class ErrorMessage(BaseModel):
-    zh_cn: str = Field(alias="zh-CN", examples=["批次 MS251101A 已被封存暂停使用，不能发货"])
+    zh_cn: str = Field(alias="zh-CN", examples=["批次 MS251101A 已被市场监管部门封存，解除封存前不能发货"])
     en: str = Field(examples=["Batch MS251101A is on hold and cannot be shipped"])
 
 
@@ -79,3 +79,13 @@ class ErrorBody(BaseModel):
     """Every refusal, in the OpenAPI document."""
 
     error: ErrorDetail
+
+
+class ReviewWarning(BaseModel):
+    """Something a person should check by hand; kept on the record, never a refusal."""
+
+    code: str = Field(examples=["credit_code_inner_check_failed"])
+    message: dict[str, str] = Field(description="zh-CN and en", examples=[{
+        "zh-CN": "统一社会信用代码内层组织机构代码校验未通过，请人工复核",
+        "en": "The organisation code inside the credit code fails its check; review by hand"}])
+    details: dict[str, str] = Field(default_factory=dict)

@@ -39,6 +39,16 @@ def translations(locale: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buffer)
 
 
+def N_(message: str) -> str:
+    """Mark an English label for extraction (``pybabel extract`` knows ``N_``); translate it later."""
+    return message
+
+
+def label(message: str, locale: str = DEFAULT_LOCALE) -> str:
+    """An enum's label in ``locale`` from the gettext catalogs, not from a dictionary in the code."""
+    return translations(locale).gettext(message)
+
+
 def negotiate_locale(accept_language: str | None, explicit: str | None = None) -> str:
     """``?lang=`` wins; then the first Accept-Language we speak; else zh-CN."""
     if explicit in LOCALES:

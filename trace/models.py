@@ -14,6 +14,7 @@ from sqlalchemy import DDL, Column, Index, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from trace.db import Quantity, UTCDateTime, utcnow
+from trace.i18n import N_
 
 
 class Role(StrEnum):
@@ -21,6 +22,14 @@ class Role(StrEnum):
     supplier = "supplier"
     canteen_staff = "canteen_staff"
     inspector = "inspector"
+
+
+ROLE_LABELS = {
+    Role.admin: N_("Administrator"),
+    Role.supplier: N_("Supplier"),
+    Role.canteen_staff: N_("Canteen staff"),
+    Role.inspector: N_("Market supervision inspector"),
+}
 
 
 class User(SQLModel, table=True):
@@ -52,6 +61,13 @@ class BatchStatus(StrEnum):
     active = "active"
     on_hold = "on_hold"
     recalled = "recalled"
+
+
+BATCH_STATUS_LABELS = {
+    BatchStatus.active: N_("In use"),
+    BatchStatus.on_hold: N_("Sealed (on hold)"),
+    BatchStatus.recalled: N_("Recalled"),
+}
 
 
 class Batch(SQLModel, table=True):

@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, select
 from inspections import service as inspection_service
 from inspections.models import TestResult
 from suppliers import service as supplier_service
-from suppliers.models import STORAGE_ZH, Licence, Product, Supplier
+from suppliers.models import LICENCE_KIND_LABELS, STORAGE_ZH, SUPPLIER_KIND_LABELS, Licence, Product, Supplier
 from trace.clock import local_date
 from trace.deps import SessionDep
 from trace.digital_link import build_digital_link, parse_digital_link
@@ -184,7 +184,7 @@ _BATCH_PRODUCT_SUPPLIER = (
     .join(Supplier.__table__, Supplier.__table__.c.id == Batch.__table__.c.supplier_id)
     .where(Batch.__table__.c.id == bindparam("batch_id"))
 )
-_LICENCES = (select(Licence.__table__.c.number, Licence.__table__.c.expires_on)
+_LICENCES = (select(Licence.__table__.c.kind, Licence.__table__.c.number, Licence.__table__.c.expires_on)
              .where(Licence.__table__.c.supplier_id == bindparam("supplier_id"))
              .order_by(Licence.__table__.c.expires_on))
 _CERTIFICATES = (select(BatchCertificate.__table__.c.kind, BatchCertificate.__table__.c.number)
@@ -211,7 +211,8 @@ def public_batch_page(request: Request, batch_id: PathId, session: SessionDep) -
     product = _prefixed(row, "product__")
     tests = connection.execute(_TESTS, {"batch_id": batch_id}).all()
     html = render(
-        "public_batch.html", locale, batch=row, product=product, supplier=_prefixed(row, "supplier__"),
+        "public_batch.html", locale, batch=row, product=product, supplier=(supplier := _prefixed(row, "supplier__")),
+        supplier_kind_label=SUPPLIER_KIND_LABELS[supplier.kind], licence_kind_labels=LICENCE_KIND_LABELS,
         licences=connection.execute(_LICENCES, {"supplier_id": row.supplier_id}).all(),
         certificates=connection.execute(_CERTIFICATES, {"batch_id": batch_id}).all(),
         tests=[{"kind": t.kind, "outcome": t.outcome, "tested_on": local_date(t.tested_at)} for t in tests],
@@ -254,6 +255,7 @@ def public_certificates(batch_id: PathId, session: SessionDep) -> dict[str, Any]
         "certificates": [{"kind": c.kind, "number": c.number, "issued_by": c.issued_by,
                           "issued_on": c.issued_on.isoformat() if c.issued_on else None}
                          for c in supplier_service.certificates_of(session, batch.id)],
-        "supplier_licences": [{"kind": x.kind.value, "number": x.number, "expires_on": x.expires_on.isoformat()}
+        "supplier_licences": [{"kind": x.kind.value, "number": x.number,
+                               "expires_on": x.expires_on.isoformat() if x.expires_on else None}
                               for x in supplier_service.licences_of(session, batch.supplier_id)],
     }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -47,6 +48,22 @@ class Settings(BaseSettings):
     retention_without_expiry_days: int = 730
 
     licence_warning_days: tuple[int, ...] = (90, 30, 7)
+
+    # Licences and suppliers (domain.md §2, §8.2: facts marked U)
+    filing_number_pattern: str = Field(
+        default=r"YB[0-9]{14}",
+        description="仅销售预包装食品备案 number (2023 measures; format unverified, §2 U), a full-match regex",
+    )
+    canteen_licence_other_business_type: Literal["warn", "refuse"] = Field(
+        default="warn",
+        description="A school canteen's JY licence whose 主体业态 is not 3 (单位食堂): warn for review or refuse "
+        "(§8.2 U: older licences may differ)",
+    )
+    edible_agricultural_categories: tuple[str, ...] = Field(
+        default=("蔬菜", "水果", "禽蛋", "水产", "肉类"),
+        description="Product categories a seller of edible agricultural products (食用农产品, no licence "
+        "needed) may supply; which catalogue categories count is not stated in domain.md",
+    )
 
     @property
     def checkpoint_key(self) -> Path:

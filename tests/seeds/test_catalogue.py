@@ -11,6 +11,7 @@ import pytest
 from seeds.catalogue import SeedSupplier, load_products, load_schools, load_suppliers
 from suppliers.credit_code import validate_credit_code
 from suppliers.licence_numbers import parse_licence_number
+from trace.settings import get_settings
 
 # docs/domain.md §7: 章丘区 streets and towns with their 12-digit statistical codes.
 ZHANGQIU_TOWNS = {
@@ -45,7 +46,7 @@ CATEGORIES = {
     "豆制品",
     "调味品",
 }
-SCHOOL_KINDS = {"小学", "初中", "高中", "九年一贯", "职校"}
+SCHOOL_KINDS = {"幼儿园", "小学", "初中", "高中", "九年一贯制", "职校"}
 # The demo's "today": one canteen licence is set to expire within 90 days of it.
 DEMO_TODAY = date(2026, 11, 28)
 
@@ -58,12 +59,11 @@ def gs1_check_digit_ok(gtin: str) -> bool:
 
 
 def in_good_standing(supplier: SeedSupplier, on: date) -> bool:
-    return (
-        supplier.status == "active"
-        and not supplier.dishonest
-        and bool(supplier.licences)
-        and all(licence.expires_on >= on for licence in supplier.licences)
+    licensed = supplier.kind == "edible_agricultural" or (
+        bool(supplier.licences)
+        and all(licence.expires_on is None or licence.expires_on >= on for licence in supplier.licences)
     )
+    return supplier.status == "active" and not supplier.dishonest and licensed
 
 
 def test_gs1_check_digit_rule_matches_a_published_example() -> None:
@@ -100,6 +100,19 @@ def test_school_kinds_are_a_realistic_mix() -> None:
     kinds = Counter(s.kind for s in load_schools())
     assert set(kinds) == SCHOOL_KINDS
     assert kinds["小学"] > kinds["初中"] > kinds["高中"]
+
+
+def test_kindergartens_are_schools_named_as_kindergartens() -> None:
+    # The seed document covers 中小学、幼儿园.
+    kindergartens = [s for s in load_schools() if s.kind == "幼儿园"]
+    assert kindergartens
+    assert all(s.name.endswith("幼儿园") and s.students < 1000 for s in kindergartens)
+
+
+def test_nine_year_schools_are_named_as_their_kind() -> None:
+    for school in load_schools():
+        if school.kind == "九年一贯制":
+            assert school.name.endswith("九年一贯制学校"), school.code
 
 
 def test_students_and_staff_total_is_about_fifty_thousand() -> None:
@@ -181,6 +194,26 @@ def test_suppliers_are_registered_in_jinan_some_before_2016() -> None:
     assert regions - {"370114", "370181"}
 
 
+def test_edible_agricultural_sellers_hold_no_licence_and_sell_only_such_products_section_2() -> None:
+    sellers = [s for s in load_suppliers() if s.kind == "edible_agricultural"]
+    assert sellers
+    for supplier in sellers:
+        assert supplier.licences == (), supplier.name
+        assert set(supplier.categories) <= set(get_settings().edible_agricultural_categories), supplier.name
+
+
+def test_licensed_suppliers_hold_a_licence_or_filing_section_2() -> None:
+    for supplier in load_suppliers():
+        if supplier.kind == "licensed":
+            assert supplier.licences, supplier.name
+
+
+def test_one_supplier_files_as_a_prepackaged_food_seller_section_2() -> None:
+    filings = [lic for s in load_suppliers() for lic in s.licences if lic.kind == "prepackaged_filing"]
+    assert len(filings) == 1
+    assert filings[0].expires_on is None
+
+
 def test_every_licence_number_matches_its_kind() -> None:
     for supplier in load_suppliers():
         for licence in supplier.licences:
@@ -190,6 +223,8 @@ def test_every_licence_number_matches_its_kind() -> None:
 def test_supplier_licences_run_five_years() -> None:
     for supplier in load_suppliers():
         for licence in supplier.licences:
+            if licence.kind == "prepackaged_filing":
+                continue
             issued = licence.issued_on
             assert licence.expires_on == issued.replace(year=issued.year + 5) - timedelta(days=1)
 
@@ -203,7 +238,7 @@ def test_one_supplier_is_suspended_one_dishonest_and_one_has_an_expired_licence(
     suppliers = load_suppliers()
     suspended = [s for s in suppliers if s.status == "suspended"]
     dishonest = [s for s in suppliers if s.dishonest]
-    expired = [s for s in suppliers if any(lic.expires_on < DEMO_TODAY for lic in s.licences)]
+    expired = [s for s in suppliers if any(lic.expires_on and lic.expires_on < DEMO_TODAY for lic in s.licences)]
     assert len(suspended) == len(dishonest) == len(expired) == 1
     assert len({s.name for s in suspended + dishonest + expired}) == 3
     assert all(s.status_note for s in suspended + dishonest + expired)
@@ -212,7 +247,7 @@ def test_one_supplier_is_suspended_one_dishonest_and_one_has_an_expired_licence(
 def test_suppliers_in_good_standing_are_licensed_through_2027() -> None:
     for supplier in load_suppliers():
         if in_good_standing(supplier, DEMO_TODAY):
-            assert all(lic.expires_on >= date(2027, 8, 31) for lic in supplier.licences)
+            assert all(lic.expires_on is None or lic.expires_on >= date(2027, 8, 31) for lic in supplier.licences)
 
 
 def test_supplier_categories_are_product_categories() -> None:

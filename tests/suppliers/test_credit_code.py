@@ -146,6 +146,44 @@ def test_individual_business_and_public_institution_are_described() -> None:
     assert (check.department_zh, check.category_zh) == ("机构编制", "事业单位")
 
 
+@pytest.mark.parametrize("first_two", ["00", "10", "94", "B1", "N4", "Y2", "A5", "99"])
+def test_first_two_characters_must_be_a_category_of_section_1_2(first_two: str) -> None:
+    first17 = first_two + "370114" + "00000101" + organisation_code_check_character("00000101")
+    assert reason_of(first17 + credit_code_check_character(first17)) == "category"
+
+
+@pytest.mark.parametrize("code", ["000000000000000000", "B1370114000001011C"])
+def test_codes_that_once_passed_are_refused_by_category_section_1_2(code: str) -> None:
+    first17 = code[:17]
+    assert reason_of(first17 + credit_code_check_character(first17)) == "category"
+
+
+@pytest.mark.parametrize("region", ["370199", "379914", "000000", "990000", "371299"])
+def test_region_must_be_a_gb_t_2260_division_section_1_1(region: str) -> None:
+    first17 = "91" + region + "00000101" + organisation_code_check_character("00000101")
+    assert reason_of(first17 + credit_code_check_character(first17)) == "region"
+
+
+@pytest.mark.parametrize(
+    ("region", "name"),
+    [
+        ("370114", "山东省济南市章丘区"),
+        ("370100", "山东省济南市"),
+        ("370000", "山东省"),
+        ("310115", "上海市浦东新区"),
+        ("110100", "北京市"),
+        ("429004", "湖北省仙桃市"),
+    ],
+)
+def test_platform_names_the_area_a_code_was_registered_in_section_1_1(region: str, name: str) -> None:
+    assert validate_credit_code(make_credit_code("91", region, "00000801")).region_zh == name
+
+
+def test_withdrawn_zhangqiu_city_code_names_its_successor_section_7() -> None:
+    check = validate_credit_code(make_credit_code("91", "370181", "00000801"))
+    assert check.region_zh == "山东省济南市章丘市（已撤销，今章丘区）"
+
+
 def test_unlisted_category_is_accepted_without_a_description() -> None:
     check = validate_credit_code(make_credit_code("61", "370114", "00000501"))
     assert check.department_zh == "旅游"

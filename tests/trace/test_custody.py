@@ -83,7 +83,7 @@ def test_a_rolled_back_savepoint_does_not_leave_the_chain_pointing_at_its_event(
 
 
 def test_a_licence_added_in_a_rolled_back_savepoint_does_not_count(session: Session) -> None:
-    expired = LicenceCreate(kind="food_business", number="JY13701140099991", issued_on=days_ago(2000),
+    expired = LicenceCreate(kind="food_business", number="JY13701140099991", issued_on=days_ago(1500),
                             expires_on=days_ago(30))
     supplier = make_supplier(session, licences=[expired])
     with pytest.raises(Conflict):
