@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from inspections import rapid_tests
 from inspections import service as inspection_service
 from suppliers import service as supplier_service
 from suppliers.models import STORAGE_ZH
@@ -37,6 +38,13 @@ TEST_NAMES = {"zh-CN": {"pesticide_enzyme_inhibition": "农药残留快检（酶
 OUTCOME_NAMES = {"zh-CN": {"pass": "合格", "warning": "预警", "fail": "不合格"},
                  "en": {"pass": "Pass", "warning": "Warning", "fail": "Fail"}}
 STORAGE_EN = {"ambient": "Ambient", "chilled": "Chilled", "frozen": "Frozen"}
+
+
+def _result_name(test, locale: str) -> str:
+    """A rapid test reads 阴性 / 阳性（待确证）, never 合格 / 不合格 (domain.md §4.2); a laboratory's outcome is its own."""
+    if test.verdict is not None:
+        return rapid_tests.VERDICT_NAMES[locale][rapid_tests.Verdict(test.verdict)]
+    return OUTCOME_NAMES[locale][test.outcome.value]
 
 
 def batch_uri(batch: Batch) -> str:
@@ -170,7 +178,8 @@ def public_batch_page(request: Request, batch_id: PathId, session: SessionDep) -
         supplier=supplier_service.supplier_get(session, batch.supplier_id),
         licences=supplier_service.licences_of(session, batch.supplier_id),
         certificates=supplier_service.certificates_of(session, batch.id),
-        tests=[{"kind": t.kind, "outcome": t.outcome, "tested_on": local_date(t.tested_at)} for t in tests],
+        tests=[{"kind": t.kind, "outcome": t.outcome, "tested_on": local_date(t.tested_at),
+                "result": _result_name(t, locale)} for t in tests],
         test_names=TEST_NAMES[locale], outcome_names=OUTCOME_NAMES[locale],
         storage=STORAGE_ZH[product.storage] if locale == "zh-CN" else STORAGE_EN[product.storage.value],
         traceability_href=f"/public/batches/{batch.id}/traceability.json",
@@ -194,8 +203,9 @@ def public_traceability(batch_id: PathId, session: SessionDep) -> dict[str, Any]
         "production_date": batch.production_date.isoformat(), "expiry_date": batch.expiry_date.isoformat(),
         "origin": batch.origin,
         "certificates": [{"kind": c.kind, "number": c.number} for c in supplier_service.certificates_of(session, batch.id)],
-        "tests": [{"kind": t.kind, "method": t.method, "outcome": t.outcome.value,
-                   "tested_at": t.tested_at.isoformat()} for t in inspection_service.tests_of_batch(session, batch.id)],
+        "tests": [{"kind": t.kind, "method": t.method, "outcome": t.outcome.value, "verdict": t.verdict,
+                   "retest_of_id": t.retest_of_id, "tested_at": t.tested_at.isoformat()}
+                  for t in inspection_service.tests_of_batch(session, batch.id)],
         "custody": [{"biz_step": e.biz_step, "disposition": e.disposition, "occurred_at": e.occurred_at.isoformat(),
                      "tz_offset": e.tz_offset, "hash": e.hash} for e in events_for_batch(session, batch.id)],
     }
