@@ -184,8 +184,9 @@ def product_create(session: Session, *, actor: Actor, data: ProductCreate) -> Pr
         if unit == data.unit or factor <= 0:
             raise Invalid("conversion_invalid", f"包装单位“{unit}”的换算系数无效",
                           f"Conversion for unit {unit!r} is invalid", unit=unit)
+    handling = _declared_handling(data)
     product = Product.model_validate(data.model_dump(exclude={"conversions", "gtin"}),
-                                     update={"gtin": gtin, "gtin_assigned": assigned, **_declared_handling(data)})
+                                     update={"gtin": gtin, "gtin_assigned": assigned, **handling})
     session.add(product)
     session.flush()
     for unit, factor in data.conversions.items():
@@ -193,8 +194,7 @@ def product_create(session: Session, *, actor: Actor, data: ProductCreate) -> Pr
     record_event(
         session, stream=stream_of("product", product.id), biz_step="commissioning", action="ADD",
         actor=actor, subject_type="product", subject_id=product.id,
-        payload={**data.model_dump(mode="json"), "gtin": gtin, "gtin_assigned": assigned,
-                 **_declared_handling(data)},
+        payload={**data.model_dump(mode="json"), "gtin": gtin, "gtin_assigned": assigned, **handling},
     )
     session.flush()
     return product
