@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, update
 from sqlmodel import Session
 
+from canteens import receiving
 from canteens.models import (
     MEAL_ZH,
     Canteen,
@@ -38,7 +39,6 @@ from canteens.schemas import (
 )
 from suppliers import service as supplier_service
 from suppliers.licence_numbers import parse_licence_number
-from suppliers.models import StorageCondition
 from trace.clock import assert_not_future, local_today, local_zone
 from trace.custody import Actor, record_event, stream_of
 from trace.db import Quantity, dialect_insert, insert_now, quantity, run_prebuilt, utcnow
@@ -343,24 +343,6 @@ def shipment_create(session: Session, *, actor: Actor, data: ShipmentCreate,
 # --- receipts --------------------------------------------------------------------------------
 
 
-def _assert_temperature(product, celsius: float | None) -> None:
-    """Cold-chain check at the door; thresholds are settings (domain.md §6 marks them U)."""
-    if product.storage == StorageCondition.ambient:
-        return
-    if celsius is None:
-        raise Invalid("arrival_temperature_required",
-                      f"“{product.name}”为冷链食品，验收时须记录到货温度",
-                      f"{product.name} is cold-chain food: record its arrival temperature")
-    settings = get_settings()
-    limit = (settings.chilled_max_celsius + settings.chilled_tolerance_celsius
-             if product.storage == StorageCondition.chilled else settings.frozen_receipt_max_celsius)
-    if celsius > limit:
-        raise Conflict("arrival_temperature_out_of_range",
-                       f"到货温度 {celsius} ℃ 超过上限 {limit} ℃，不得验收入库，请拒收并注明原因",
-                       f"Arrival temperature {celsius} °C is above the {limit} °C limit: reject it with a reason",
-                       celsius=celsius, limit=limit)
-
-
 def receipt_create(session: Session, *, actor: Actor, data: ReceiptCreate,
                    occurred_at: datetime | None = None) -> Receipt:
     """The canteen checks a shipment at the door and accepts or rejects it (验收)."""
@@ -383,7 +365,7 @@ def receipt_create(session: Session, *, actor: Actor, data: ReceiptCreate,
         supplier_service.batch_assert_movable(batch, data.receipt_date, doing_zh="验收入库", doing_en="accepted")
         supplier_service.supplier_assert_may_supply(
             session, supplier_service.supplier_lock_for_gate(session, batch.supplier_id), data.receipt_date)
-        _assert_temperature(product, data.arrival_temperature_celsius)
+        receiving.assert_goods_acceptable(session, batch, product, data.arrival_temperature_celsius)
     counted = accepted + rejected
     taken = run_prebuilt(session, _GROW_ACCOUNTED, {"s_id": shipment.id, "amount": counted})
     session.expire(shipment, ["accounted_quantity"])

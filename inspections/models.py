@@ -25,6 +25,10 @@ BATCH_ACTION_LABELS = {
 
 
 class TestOutcome(StrEnum):
+    """A coarse disposition of any test. A rapid test's own result is its ``verdict``
+    (阴性 / 阳性（待确证）): a rapid test never says 合格 or 不合格 (domain.md §4.2), so
+    its positives are recorded here as ``warning``, not ``failed``."""
+
     __test__ = False  # not a pytest class
 
     passed = "pass"
@@ -51,3 +55,9 @@ class TestResult(SQLModel, table=True):
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     corrects_id: int | None = Field(default=None, foreign_key="test_result.id")
     event_id: str = Field(max_length=36)
+    # Rapid tests only (inspections.rapid_tests.Verdict): computed from value and threshold.
+    verdict: str | None = Field(default=None, max_length=10)
+    warning: bool = False  # a negative in the configurable warning band (§4.1)
+    false_positive_prone: bool = False  # a vegetable known to give false positives (§4.1)
+    # A re-test points at the positive it re-tests (§4.1: re-tested twice by the same method).
+    retest_of_id: int | None = Field(default=None, foreign_key="test_result.id", index=True)

@@ -26,6 +26,10 @@ class TestResultPublic(BaseModel):
     tested_at: datetime
     tested_by: int
     event_id: str
+    verdict: str | None = None
+    warning: bool = False
+    false_positive_prone: bool = False
+    retest_of_id: int | None = None
 
 
 class StatusChange(BaseModel):

@@ -3,7 +3,8 @@
 No database here: the seed loader hands these records to the domain services, which apply
 the same rules as for any user input. Attribute names follow the tables in
 ``suppliers.models`` where the JSON field names are shorter (``issued`` → ``issued_on``,
-``note`` → ``status_note``, ``needs_certificate`` → ``required_certificate``). Quantities are
+``note`` → ``status_note``). A product names its paper set (``papers``, domain.md §5) and
+may declare its storage range and whether it is cold-chain food (§6). Quantities are
 ``Decimal`` so that 1.9 L stays 1.9 L.
 """
 
@@ -69,7 +70,10 @@ class SeedProduct:
     shelf_life_days: int
     storage: str
     gtin: str | None
-    required_certificate: str | None
+    papers: str
+    storage_min_celsius: float | None
+    storage_max_celsius: float | None
+    cold_chain: bool | None
     rapid_test: str | None
 
 
@@ -128,6 +132,10 @@ def load_suppliers(data_dir: Path | None = None) -> list[SeedSupplier]:
     ]
 
 
+def _celsius(value: Decimal | int | None) -> float | None:
+    return None if value is None else float(value)
+
+
 def load_products(data_dir: Path | None = None) -> list[SeedProduct]:
     return [
         SeedProduct(
@@ -139,7 +147,10 @@ def load_products(data_dir: Path | None = None) -> list[SeedProduct]:
             shelf_life_days=row["shelf_life_days"],
             storage=row["storage"],
             gtin=row["gtin"],
-            required_certificate=row["needs_certificate"],
+            papers=row["papers"],
+            storage_min_celsius=_celsius(row.get("storage_min_celsius")),
+            storage_max_celsius=_celsius(row.get("storage_max_celsius")),
+            cold_chain=row.get("cold_chain"),
             rapid_test=row["rapid_test"],
         )
         for row in _read("products.json", data_dir)

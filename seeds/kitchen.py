@@ -1,5 +1,6 @@
 """What the demo canteens buy and cook: staples and their daily draw, prices, origins,
-dishes and the hours of a school day. Demo values, not market or nutrition data."""
+dishes and the hours of a school day. Amounts per person follow the national guideline
+for school meals (WS/T 554-2017); prices, origins and times are demo values, not market data."""
 
 from __future__ import annotations
 
@@ -9,34 +10,80 @@ from decimal import Decimal
 
 from canteens.models import Meal
 
+# WS/T 554-2017《学生餐营养指南》, 每人每天午餐、晚餐的食物种类及数量 (g per person at one
+# lunch or one dinner), for ages 6–8, 9–11, 12–14 and 15–17. Read from a reproduction of the
+# standard's table (max.book118.com), not from the published text: check it before relying on it.
+GUIDELINE_PER_MEAL_G: dict[str, tuple[tuple[float, float], ...]] = {
+    "谷薯类": ((100, 120), (120, 140), (140, 160), (140, 160)),
+    "蔬菜类": ((120, 140), (140, 160), (160, 180), (180, 200)),
+    "水果类": ((60, 80), (80, 100), (100, 120), (120, 140)),
+    "畜禽肉类": ((12, 16), (16, 20), (20, 24), (24, 28)),
+    "鱼虾类": ((12, 16), (16, 20), (20, 24), (20, 24)),
+    "蛋类": ((20, 20), (20, 20), (30, 30), (30, 30)),
+    "大豆类及其制品": ((30, 30), (35, 35), (40, 40), (50, 50)),
+    "植物油": ((10, 10), (10, 10), (10, 10), (15, 15)),
+    "盐": ((2, 2), (2, 2), (2, 2), (2.5, 2.5)),
+}
+# Which age columns a school's eaters fall in. The guideline covers 6–17: kindergartens
+# take the youngest column, the nearest it has.
+AGE_COLUMNS: dict[str, tuple[int, ...]] = {
+    "幼儿园": (0,), "小学": (0, 1), "初中": (2,), "九年一贯": (1, 2), "九年一贯制": (1, 2), "高中": (3,), "职校": (3,),
+}
+# Milk is the 课间奶: one 250 mL box a student a day, the guideline's 200–300 g of milk a day.
+# Vegetables are bought untrimmed; roughly a tenth goes to peel, roots and outer leaves.
+VEGETABLE_TRIM = 1.10
+
+
+def per_meal_kg(group: str, kind: str) -> float:
+    """The guideline's middle amount of a food group for one person at one lunch or dinner, in kg."""
+    columns = AGE_COLUMNS.get(kind, (1, 2))
+    ranges = [GUIDELINE_PER_MEAL_G[group][c] for c in columns]
+    return sum((low + high) / 2 for low, high in ranges) / len(ranges) / 1000
+
 
 @dataclass(frozen=True)
 class Staple:
-    per_person: dict[Meal, float]  # base units per person at each meal that uses it
+    group: str | None  # guideline food group its lunch and dinner amounts come from
+    shares: dict[Meal, float]  # share of the group's per-meal amount (or kg per person without a group)
     dish: str
     weekly: bool = False  # seasonings leave the store once a week, not every day
 
+    def per_person(self, kind: str) -> dict[Meal, float]:
+        """Base units per person at each meal that uses it."""
+        if self.group is None:
+            return dict(self.shares)
+        amount = per_meal_kg(self.group, kind)
+        # Breakfast is not in the lunch-and-dinner table: its shares are of the same amount.
+        return {meal: amount * share for meal, share in self.shares.items()}
+
 
 # A day school serves lunch only; 高中 and 职校 board and serve three meals. Each staple is
-# taken out of the store once a day (once a week for seasonings) for its first meal.
+# taken out of the store once a day (once a week for seasonings) for its first meal. Grain
+# at lunch and dinner adds up to the guideline's 谷薯类 (rice, steamed buns, noodles).
 STAPLES: dict[str, Staple] = {
-    "rice": Staple({Meal.lunch: 0.15, Meal.dinner: 0.12}, "米饭"),
-    "P-FLOUR-01": Staple({Meal.breakfast: 0.08, Meal.lunch: 0.04, Meal.dinner: 0.06}, "馒头、花卷"),
-    "P-NOODLE-01": Staple({Meal.lunch: 0.02}, "西红柿鸡蛋面"),
-    "P-MILLET-01": Staple({Meal.breakfast: 0.02}, "小米粥"),
-    "P-CORN-01": Staple({Meal.breakfast: 0.015}, "玉米面粥"),
-    "oil": Staple({Meal.lunch: 0.02, Meal.dinner: 0.015}, "烹调用油"),
-    "P-SALT-01": Staple({Meal.lunch: 0.004, Meal.dinner: 0.003}, "本周调味", weekly=True),
-    "P-SOY-01": Staple({Meal.lunch: 0.004, Meal.dinner: 0.003}, "本周调味", weekly=True),
-    "P-VINEGAR-01": Staple({Meal.lunch: 0.002}, "本周调味", weekly=True),
-    "P-SUGAR-01": Staple({Meal.lunch: 0.002}, "本周调味", weekly=True),
+    "rice": Staple("谷薯类", {Meal.lunch: 0.65, Meal.dinner: 0.55}, "米饭"),
+    "P-FLOUR-01": Staple("谷薯类", {Meal.breakfast: 0.45, Meal.lunch: 0.25, Meal.dinner: 0.45}, "馒头、花卷"),
+    "P-NOODLE-01": Staple("谷薯类", {Meal.lunch: 0.10}, "西红柿鸡蛋面"),
+    "P-MILLET-01": Staple("谷薯类", {Meal.breakfast: 0.12}, "小米粥"),
+    "P-CORN-01": Staple("谷薯类", {Meal.breakfast: 0.08}, "玉米面粥"),
+    "oil": Staple("植物油", {Meal.lunch: 1.0, Meal.dinner: 1.0}, "烹调用油"),
+    # Salt and soy sauce together make up the guideline's 盐 (1 L of soy sauce ≈ 0.15 kg of salt).
+    "P-SALT-01": Staple("盐", {Meal.lunch: 0.75, Meal.dinner: 0.75}, "本周调味", weekly=True),
+    "P-SOY-01": Staple("盐", {Meal.lunch: 1.6, Meal.dinner: 1.6}, "本周调味", weekly=True),
+    "P-VINEGAR-01": Staple(None, {Meal.lunch: 0.002}, "本周调味", weekly=True),
+    "P-SUGAR-01": Staple(None, {Meal.lunch: 0.002}, "本周调味", weekly=True),
 }
 RICE = ("P-RICE-01", "P-RICE-02")
 OILS = ("P-OIL-01", "P-OIL-02", "P-OIL-03")
 BOARDING_KINDS = ("高中", "职校")
-# Boarders eat lunch and dinner from the day's fresh goods: more of them, split 55/45.
-BOARDING_FRESH_FACTOR = 1.8
-LUNCH_SHARE = Decimal("0.55")
+# Boarders eat lunch and dinner from the day's fresh goods: the guideline gives both meals the
+# same amounts, so twice a day school's order, split half and half.
+BOARDING_FRESH_FACTOR = 2.0
+LUNCH_SHARE = Decimal("0.5")
+# Of the days' meat, the share that is frozen rather than chilled pork.
+FROZEN_MEAT_SHARE = 0.4
+# Fruit and fish are served on a few fixed weekdays per school.
+FRUIT_DAYS_PER_WEEK, FISH_DAYS_PER_WEEK = 3, 2
 
 # Typical prices in 分 per base unit (kg or L); demo values, not market data.
 PRICE_FEN = {

@@ -118,8 +118,8 @@ def _register_product(session: Session, actor: Actor, seed: SeedProduct) -> Prod
     return supplier_service.product_create(session, actor=actor, data=ProductCreate(
         code=seed.code, name=seed.name, category=seed.category, unit=seed.unit,
         shelf_life_days=seed.shelf_life_days, storage=seed.storage, gtin=seed.gtin,
-        conversions=seed.conversions, required_certificate=seed.required_certificate,
-        rapid_test=seed.rapid_test,
+        conversions=seed.conversions, papers=seed.papers, storage_min_celsius=seed.storage_min_celsius,
+        storage_max_celsius=seed.storage_max_celsius, cold_chain=seed.cold_chain, rapid_test=seed.rapid_test,
     ))
 
 

@@ -69,6 +69,7 @@ def supplier_public(session, supplier: Supplier) -> SupplierPublic:
 def product_public(session, product) -> ProductPublic:
     public = ProductPublic.model_validate(product)
     public.conversions = service.product_conversions(session, product.id)
+    public.required_papers = list(service.product_required_papers(product))
     return public
 
 

@@ -115,8 +115,15 @@ class Product(SQLModel, table=True):
     # The producer's GTIN-14 or one the platform assigned from its company prefix.
     gtin: str = Field(max_length=14, unique=True)
     gtin_assigned: bool = False
+    # One extra paper this product needs beyond its paper set (kept for existing clients).
     required_certificate: str | None = Field(default=None, max_length=40)
     rapid_test: str | None = Field(default=None, max_length=40)
+    # The row of suppliers.certificates.PAPER_SETS its lots must carry (domain.md §5).
+    papers: str = Field(default="none", max_length=20)
+    # Declared storage range (domain.md §6); the arrival limits follow from it.
+    storage_min_celsius: float | None = None
+    storage_max_celsius: float | None = None
+    cold_chain: bool = False
 
 
 class ProductUnit(SQLModel, table=True):

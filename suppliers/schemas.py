@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from suppliers.certificates import PaperSet
 from suppliers.models import LicenceKind, ProductCategory, StorageCondition, SupplierKind, SupplierStatus
 from trace.errors import ReviewWarning
 from trace.fields import RowId
@@ -106,6 +107,9 @@ class ProductCreate(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "code": "P-RICE-01", "name": "东北大米（粳米）", "category": "粮食", "unit": "kg",
         "shelf_life_days": 365, "storage": "ambient", "gtin": None, "conversions": {"袋": 25},
+    }, {
+        "code": "P-PORK-01", "name": "猪前腿肉（冷鲜）", "category": "肉类", "unit": "kg", "shelf_life_days": 3,
+        "storage": "chilled", "storage_min_celsius": 0, "storage_max_celsius": 4, "papers": "pork",
     }]})
 
     code: str = Field(min_length=1, max_length=40)
@@ -117,8 +121,18 @@ class ProductCreate(BaseModel):
     gtin: str | None = Field(default=None, description="GTIN-8/12/13/14; assigned by the platform if absent")
     conversions: dict[UnitName, PackageFactor] = Field(default_factory=dict, max_length=20,
                                                   description="Package unit → base units")
-    required_certificate: str | None = None
+    required_certificate: str | None = Field(
+        default=None, max_length=40, description="One more paper this product needs beyond its paper set")
     rapid_test: str | None = None
+    papers: PaperSet | None = Field(
+        default=None, description="Which papers its lots carry (domain.md §5); by default from the category")
+    storage_min_celsius: float | None = Field(default=None, ge=-60, le=60,
+                                              description="Declared storage range, low end (°C)")
+    storage_max_celsius: float | None = Field(default=None, ge=-60, le=60,
+                                              description="Declared storage range, high end (°C)")
+    cold_chain: bool | None = Field(
+        default=None, description="Needs an arrival temperature; by default chilled and frozen goods except "
+                                  "vegetables and fruit (domain.md §6)")
 
 
 class ProductPublic(BaseModel):
@@ -134,6 +148,11 @@ class ProductPublic(BaseModel):
     gtin_assigned: bool
     required_certificate: str | None
     rapid_test: str | None
+    papers: PaperSet
+    required_papers: list[str] = []
+    storage_min_celsius: float | None
+    storage_max_celsius: float | None
+    cold_chain: bool
     conversions: dict[str, Decimal] = {}
 
 
@@ -153,7 +172,7 @@ class BatchCreate(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "product_id": 1, "lot_code": "MS20250901A", "production_date": "2025-09-01",
         "quantity": "500", "unit": "kg", "origin": "黑龙江省五常市",
-        "certificates": [{"kind": "检验报告", "number": "JC-2025-0901"}],
+        "certificates": [{"kind": "检验报告", "number": "JC-2025-0901", "issued_by": "示例粮油质检中心"}],
     }]})
 
     supplier_id: RowId | None = Field(default=None, description="Needed only when an admin registers for a supplier")

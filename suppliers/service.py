@@ -9,9 +9,10 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlmodel import Session
 
+from suppliers import certificates, cold_chain
 from suppliers.credit_code import validate_credit_code
 from suppliers.licence_numbers import LICENCE_KINDS, parse_licence_number
 from suppliers.models import (
@@ -27,7 +28,7 @@ from suppliers.models import (
 from suppliers.schemas import BatchCreate, LicenceCreate, ProductCreate, SupplierCreate, SupplierStanding
 from trace.clock import assert_not_future
 from trace.custody import Actor, record_event, stream_of
-from trace.db import MAX_QUANTITY, quantity, transaction_memo, utcnow
+from trace.db import MAX_QUANTITY, quantity, run_prebuilt, transaction_memo, utcnow
 from trace.digital_link import assign_gtin, normalize_gtin, normalize_lot
 from trace.errors import Conflict, Forbidden, Invalid, NotFound
 from trace.locking import lock_for_change, lock_for_gate
@@ -282,8 +283,9 @@ def product_create(session: Session, *, actor: Actor, data: ProductCreate) -> Pr
         if unit == data.unit or factor <= 0:
             raise Invalid("conversion_invalid", f"包装单位“{unit}”的换算系数无效",
                           f"Conversion for unit {unit!r} is invalid", unit=unit)
+    handling = _declared_handling(data)
     product = Product.model_validate(data.model_dump(exclude={"conversions", "gtin"}),
-                                     update={"gtin": gtin, "gtin_assigned": assigned})
+                                     update={"gtin": gtin, "gtin_assigned": assigned, **handling})
     session.add(product)
     session.flush()
     for unit, factor in data.conversions.items():
@@ -291,7 +293,7 @@ def product_create(session: Session, *, actor: Actor, data: ProductCreate) -> Pr
     record_event(
         session, stream=stream_of("product", product.id), biz_step="commissioning", action="ADD",
         actor=actor, subject_type="product", subject_id=product.id,
-        payload={**data.model_dump(mode="json"), "gtin": gtin, "gtin_assigned": assigned},
+        payload={**data.model_dump(mode="json"), "gtin": gtin, "gtin_assigned": assigned, **handling},
     )
     session.flush()
     return product
@@ -395,11 +397,7 @@ def batch_register(session: Session, *, actor: Actor, data: BatchCreate,
         raise Invalid("dates_out_of_order", "保质期截止日早于生产日期", "Expiry date is before production date")
     supplier_assert_may_supply(session, supplier, data.production_date)
     supplier_assert_may_sell(supplier, product)
-    if product.required_certificate and not any(c.kind == product.required_certificate for c in data.certificates):
-        raise Invalid("certificate_missing",
-                      f"“{product.name}”（{product.category.value}）须随附{product.required_certificate}",
-                      f"{product.name} must come with a {product.required_certificate}",
-                      required=product.required_certificate)
+    _assert_papers(product, data.certificates, error=Invalid, at_receipt=False)
     if batch_by_digital_link(session, product.gtin, lot):
         raise Conflict("lot_code_taken", f"产品“{product.name}”的批号 {lot} 已登记",
                        f"Lot {lot} of {product.name} is already registered", lot_code=lot)
@@ -415,6 +413,7 @@ def batch_register(session: Session, *, actor: Actor, data: BatchCreate,
     session.flush()
     for certificate in data.certificates:
         session.add(BatchCertificate.model_validate(certificate.model_dump(), update={"batch_id": batch.id}))
+    transaction_memo(session, "papers")[batch.id] = list(data.certificates)
     record_event(
         session, stream=stream_of("batch", batch.id), biz_step="commissioning", action="ADD",
         disposition="active", actor=actor, subject_type="batch", subject_id=batch.id,
@@ -436,4 +435,72 @@ def batches_of_supplier(session: Session, supplier_id: int, *, limit: int = 100,
 
 
 def storage_requires_temperature(product: Product) -> bool:
-    return product.storage in (StorageCondition.chilled, StorageCondition.frozen)
+    return product.cold_chain
+
+
+# --- papers and cold chain (domain.md §5, §6) --------------------------------------------------
+
+
+def _declared_handling(data: ProductCreate) -> dict[str, object]:
+    """The paper set, storage range and cold-chain flag a new product is stored with.
+
+    What the catalogue leaves out comes from the category and the settings of the day, and
+    is written on the product, so a later settings change does not silently move it.
+    """
+    declared = cold_chain.default_storage_range(data.storage, get_settings())
+    low = data.storage_min_celsius if data.storage_min_celsius is not None else declared.min_celsius
+    high = data.storage_max_celsius if data.storage_max_celsius is not None else declared.max_celsius
+    if low is not None and high is not None and low > high:
+        raise Invalid("storage_range_invalid", f"贮存温度下限 {low} ℃ 高于上限 {high} ℃",
+                      f"Storage range low end {low} °C is above its high end {high} °C", min=low, max=high)
+    cold = data.cold_chain if data.cold_chain is not None else cold_chain.default_cold_chain(data.storage, data.category)
+    if cold and data.storage == StorageCondition.ambient:
+        raise Invalid("cold_chain_needs_cold_storage", "冷链食品的贮存条件应为冷藏或冷冻",
+                      "Cold-chain food must be stored chilled or frozen")
+    if cold and high is None:
+        raise Invalid("storage_range_required", "冷链食品须声明贮存温度上限",
+                      "Cold-chain food must declare the top of its storage range")
+    papers = data.papers or certificates.default_paper_set(data.category, data.name)
+    return {"papers": papers.value, "storage_min_celsius": low, "storage_max_celsius": high, "cold_chain": cold}
+
+
+def product_required_papers(product: Product) -> tuple[str, ...]:
+    return certificates.required_papers(product.papers, product.required_certificate)
+
+
+def arrival_limits(product: Product) -> cold_chain.ArrivalLimits | None:
+    """The temperatures a canteen may accept this product at, or None if it is not cold-chain food."""
+    return cold_chain.arrival_limits(storage=product.storage, cold_chain=product.cold_chain,
+                                     min_celsius=product.storage_min_celsius,
+                                     max_celsius=product.storage_max_celsius, settings=get_settings())
+
+
+def _assert_papers(product: Product, papers, *, error: type[Invalid] | type[Conflict], at_receipt: bool) -> None:
+    problems = certificates.paper_problems(product_required_papers(product), papers)
+    if not problems:
+        return
+    rule = certificates.PAPER_SETS[certificates.PaperSet(product.papers)]
+    then_zh = "，不得验收入库，请拒收并注明原因" if at_receipt else ""
+    then_en = ": reject it with a reason" if at_receipt else ""
+    if problems.missing:
+        raise error("certificate_missing",
+                    f"“{product.name}”（{rule.name_zh}）须随附：{'、'.join(problems.missing)}{then_zh}",
+                    f"{product.name} must come with: {', '.join(problems.missing)}{then_en}",
+                    missing=list(problems.missing), required=list(product_required_papers(product)))
+    raise error("certificate_issuer_missing",
+                f"{'、'.join(problems.issuer_missing)}须注明开具者（承诺主体，即生产者）{then_zh}",
+                f"{', '.join(problems.issuer_missing)} must name its issuer (the producer who promises){then_en}",
+                kinds=list(problems.issuer_missing))
+
+
+_PAPERS_OF_BATCH = select(BatchCertificate.__table__.c.kind, BatchCertificate.__table__.c.issued_by).where(
+    BatchCertificate.__table__.c.batch_id == bindparam("batch_id"))
+
+
+def batch_assert_papers(session: Session, batch: Batch, product: Product) -> None:
+    """索证索票 at receipt: the lot's papers, checked against the catalogue's table as it stands today."""
+    # A lot's papers are written once, when it is registered (which fills the memo).
+    memo = transaction_memo(session, "papers")
+    if batch.id not in memo:
+        memo[batch.id] = list(run_prebuilt(session, _PAPERS_OF_BATCH, {"batch_id": batch.id}))
+    _assert_papers(product, memo[batch.id], error=Conflict, at_receipt=True)

@@ -17,7 +17,7 @@ from canteens.schemas import OrderCreate, OrderLineIn, ReceiptCreate, SchoolCrea
 from suppliers import service as supplier_service
 from suppliers.credit_code import make_credit_code
 from suppliers.models import Product, Supplier
-from suppliers.schemas import BatchCreate, LicenceCreate, ProductCreate, SupplierCreate
+from suppliers.schemas import BatchCreate, CertificateIn, LicenceCreate, ProductCreate, SupplierCreate
 from trace.accounts import system_actor, token_create, user_create
 from trace.clock import local_today
 from trace.custody import Actor
@@ -81,9 +81,16 @@ def make_batch(session: Session, supplier: Supplier, product: Product, actor: Ac
     fields: dict[str, Any] = {
         "product_id": product.id, "lot_code": f"LOT{n:05d}", "production_date": days_ago(5),
         "quantity": Decimal("1000"), "unit": product.unit, "origin": "黑龙江省五常市",
+        "certificates": papers_for(product, n),
     }
     fields.update(overrides)
     return supplier_service.batch_register(session, actor=actor, data=BatchCreate(**fields))
+
+
+def papers_for(product: Product, n: int = 0) -> list[CertificateIn]:
+    """Every paper the catalogue's table asks of the product, each naming its issuer."""
+    return [CertificateIn(kind=kind, number=f"T{n:05d}-{i}", issued_by="示例测试开具单位", issued_on=days_ago(5))
+            for i, kind in enumerate(supplier_service.product_required_papers(product))]
 
 
 def make_order_line(session: Session, school: School, supplier: Supplier, product: Product,

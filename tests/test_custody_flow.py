@@ -53,6 +53,7 @@ def test_a_batch_travels_from_supplier_to_kitchen_and_traces_both_ways(client, s
     batch = _post(client, "/batches", supplier_auth, {
         "product_id": product["id"], "lot_code": "MS251101A", "production_date": days_ago(20).isoformat(),
         "quantity": "40", "unit": "袋", "origin": "黑龙江省五常市",
+        "certificates": [{"kind": "检验报告", "number": "JC-MS251101A", "issued_by": "示例粮油质检中心"}],
     })
     assert batch["quantity"] == "1000.000" and batch["supplier_id"] == supplier["id"]
     shipment = _post(client, "/shipments", supplier_auth, {

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import bindparam, select
 
+from inspections import rapid_tests
 from inspections import service as inspection_service
 from inspections.models import TestResult
 from suppliers import service as supplier_service
@@ -48,6 +49,13 @@ class LinkedBatch(Protocol):
     id: int | None
     gtin: str
     lot_code: str
+
+
+def _result_name(test, locale: str) -> str:
+    """A rapid test reads 阴性 / 阳性（待确证）, never 合格 / 不合格 (domain.md §4.2); a laboratory's outcome is its own."""
+    if test.verdict is not None:
+        return rapid_tests.VERDICT_NAMES[locale][rapid_tests.Verdict(test.verdict)]
+    return OUTCOME_NAMES[locale][test.outcome.value]
 
 
 def batch_uri(batch: LinkedBatch) -> str:
@@ -190,7 +198,8 @@ _LICENCES = (select(Licence.__table__.c.kind, Licence.__table__.c.number, Licenc
 _CERTIFICATES = (select(BatchCertificate.__table__.c.kind, BatchCertificate.__table__.c.number)
                  .where(BatchCertificate.__table__.c.batch_id == bindparam("batch_id"))
                  .order_by(BatchCertificate.__table__.c.id))
-_TESTS = (select(TestResult.__table__.c.kind, TestResult.__table__.c.outcome, TestResult.__table__.c.tested_at)
+_TESTS = (select(TestResult.__table__.c.kind, TestResult.__table__.c.outcome, TestResult.__table__.c.verdict,
+                 TestResult.__table__.c.tested_at)
           .where(TestResult.__table__.c.batch_id == bindparam("batch_id"))
           .order_by(TestResult.__table__.c.tested_at))
 
@@ -215,7 +224,8 @@ def public_batch_page(request: Request, batch_id: PathId, session: SessionDep) -
         supplier_kind_label=SUPPLIER_KIND_LABELS[supplier.kind], licence_kind_labels=LICENCE_KIND_LABELS,
         licences=connection.execute(_LICENCES, {"supplier_id": row.supplier_id}).all(),
         certificates=connection.execute(_CERTIFICATES, {"batch_id": batch_id}).all(),
-        tests=[{"kind": t.kind, "outcome": t.outcome, "tested_on": local_date(t.tested_at)} for t in tests],
+        tests=[{"kind": t.kind, "outcome": t.outcome, "tested_on": local_date(t.tested_at),
+                "result": _result_name(t, locale)} for t in tests],
         test_names=TEST_NAMES[locale], outcome_names=OUTCOME_NAMES[locale],
         storage=STORAGE_ZH[product.storage] if locale == "zh-CN" else STORAGE_EN[product.storage.value],
         traceability_href=f"/public/batches/{batch_id}/traceability.json",
@@ -239,8 +249,9 @@ def public_traceability(batch_id: PathId, session: SessionDep) -> dict[str, Any]
         "production_date": batch.production_date.isoformat(), "expiry_date": batch.expiry_date.isoformat(),
         "origin": batch.origin,
         "certificates": [{"kind": c.kind, "number": c.number} for c in supplier_service.certificates_of(session, batch.id)],
-        "tests": [{"kind": t.kind, "method": t.method, "outcome": t.outcome.value,
-                   "tested_at": t.tested_at.isoformat()} for t in inspection_service.tests_of_batch(session, batch.id)],
+        "tests": [{"kind": t.kind, "method": t.method, "outcome": t.outcome.value, "verdict": t.verdict,
+                   "retest_of_id": t.retest_of_id, "tested_at": t.tested_at.isoformat()}
+                  for t in inspection_service.tests_of_batch(session, batch.id)],
         "custody": [{"biz_step": e.biz_step, "disposition": e.disposition, "occurred_at": e.occurred_at.isoformat(),
                      "tz_offset": e.tz_offset, "hash": e.hash} for e in events_for_batch(session, batch.id)],
     }

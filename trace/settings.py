@@ -37,11 +37,24 @@ class Settings(BaseSettings):
     gs1_company_prefix: str = Field(default="6970000", description="Company prefix for GTINs the platform assigns")
     cjk_font: Path | None = Field(default=None, description="Path to a CJK font (e.g. NotoSansCJK-Regular.ttc)")
 
-    # Cold chain at receipt (domain.md §6: all U — configurable defaults)
-    chilled_max_celsius: float = 8.0
-    chilled_tolerance_celsius: float = 3.0
-    frozen_max_celsius: float = -12.0
-    frozen_receipt_max_celsius: float = -9.0
+    # Cold chain (domain.md §6: every number U — configurable defaults). A product declares its
+    # storage range; these fill in for one that declares none, and set the arrival tolerance.
+    chilled_min_celsius: float = Field(default=0.0, description="Chilled storage range, low end (2018 规范 0–8 °C)")
+    chilled_max_celsius: float = Field(default=8.0, description="Chilled storage range, high end (2018 规范 0–8 °C)")
+    chilled_tolerance_celsius: float = Field(
+        default=3.0, ge=0, description="Chilled goods may arrive this far outside their range (2018 规范: ≤ 3 °C above)")
+    frozen_max_celsius: float = Field(default=-18.0, description="Frozen storage, at most (冻品 ≤ −18 °C)")
+    frozen_receipt_max_celsius: float = Field(default=-15.0, description="Frozen goods at handover, at most (交接 ≤ −15 °C)")
+
+    # Rapid tests (domain.md §4)
+    enzyme_inhibition_positive_percent: float = Field(
+        default=50.0, gt=0, le=100, description="Enzyme inhibition at or above this is positive (GB/T 5009.199, §4.1)")
+    enzyme_inhibition_warning_percent: float | None = Field(
+        default=40.0, gt=0, le=100, description="Negative results at or above this are flagged (§4.1, V2); unset: no band")
+    rapid_test_retests: int = Field(
+        default=2, ge=1, le=5, description="A positive counts once this many re-tests by the same method agree (§4.1, V2)")
+    clenbuterol_positive_below_tc_ratio: float = Field(
+        default=1.0, gt=0, description="Colloidal-gold card: T/C line intensity below this is positive (§4.3, V2/U)")
 
     # Records retention (domain.md §3.1, §8.4)
     retention_after_expiry_days: int = 183

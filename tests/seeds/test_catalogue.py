@@ -301,22 +301,45 @@ def test_fresh_produce_and_meat_have_no_gtin(category: str) -> None:
     assert all(p.gtin is None for p in load_products() if p.category == category)
 
 
-def test_edible_farm_produce_needs_a_compliance_certificate() -> None:
+def test_edible_farm_produce_needs_a_compliance_certificate_section_5_1() -> None:
     for product in load_products():
-        if product.category in {"蔬菜", "水果", "禽蛋", "水产"}:
-            assert product.required_certificate == "承诺达标合格证", product.code
+        if product.category in {"蔬菜", "水果", "禽蛋"} or product.code == "P-FISH-02":
+            assert product.papers == "edible_agricultural", product.code
 
 
-def test_meat_needs_an_animal_quarantine_certificate() -> None:
+def test_wild_caught_fish_is_outside_the_compliance_certificate_section_5_1() -> None:
+    hairtail = next(p for p in load_products() if p.code == "P-FISH-01")
+    assert "海捕" in hairtail.name and hairtail.papers != "edible_agricultural"
+
+
+def test_pork_needs_two_stamps_two_certificates_and_a_report_section_5_2() -> None:
     for product in load_products():
-        if product.category == "肉类":
-            assert product.required_certificate == "动物检疫合格证明", product.code
+        if product.code.startswith("P-PORK-"):
+            assert product.papers == "pork", product.code
 
 
-def test_processed_foods_need_no_accompanying_certificate() -> None:
+def test_other_meat_needs_an_animal_quarantine_certificate_section_5_2() -> None:
+    for product in load_products():
+        if product.category == "肉类" and not product.code.startswith("P-PORK-"):
+            assert product.papers == "meat", product.code
+
+
+def test_processed_foods_need_a_batch_inspection_report_section_3_5() -> None:
     for product in load_products():
         if product.category in {"粮食", "食用油", "乳制品", "豆制品", "调味品"}:
-            assert product.required_certificate is None, product.code
+            assert product.papers == "processed", product.code
+
+
+def test_chilled_pork_declares_0_to_4_degrees_section_6() -> None:
+    for product in load_products():
+        if product.code.startswith("P-PORK-") and product.storage == "chilled":
+            assert (product.storage_min_celsius, product.storage_max_celsius) == (0, 4), product.code
+
+
+def test_frozen_goods_declare_minus_18_section_6() -> None:
+    for product in load_products():
+        if product.storage == "frozen":
+            assert product.storage_max_celsius == -18, product.code
 
 
 def test_vegetables_and_fruit_get_the_pesticide_rapid_test() -> None:

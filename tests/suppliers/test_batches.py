@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from suppliers import service as supplier_service
 from suppliers.schemas import BatchCreate
-from tests.factories import days_ago, make_product, make_supplier, make_user
+from tests.factories import days_ago, make_product, make_supplier, make_user, papers_for
 from trace.custody import Actor, events_for_batch
 from trace.models import Role
 
@@ -18,7 +18,7 @@ def test_an_imported_lot_keeps_the_time_it_was_registered(session):
 
     batch = supplier_service.batch_register(session, actor=actor, occurred_at=registered, data=BatchCreate(
         product_id=product.id, lot_code="IMP001", production_date=days_ago(5), quantity=100, unit="kg",
-        origin="黑龙江省五常市"))
+        origin="黑龙江省五常市", certificates=papers_for(product)))
     session.commit()
     session.expire_all()
 
