@@ -82,7 +82,8 @@ def test_a_deleted_middle_event_is_named():
     events = make_chain(5)
     del events[1]
     walk = verify_chain("batch:1", events)
-    assert (walk.problem.kind, walk.problem.seq) == ("deleted", 2)
+    assert walk.problem.as_dict() == {"stream": "batch:1", "kind": "deleted", "seq": 2, "event_row_id": 3,
+                                      "detail": "events 2..2 are missing before row 3"}
 
 
 def test_an_edited_and_rehashed_event_breaks_the_link_to_the_next():
@@ -90,8 +91,8 @@ def test_an_edited_and_rehashed_event_breaks_the_link_to_the_next():
     forged = replace(events[1], payload=canonical_json({"quantity": "0.000"}))
     events[1] = replace(forged, hash=event_hash(hashed_view(forged), forged.prev_hash))
     walk = verify_chain("batch:1", events)
-    assert walk.problem.seq == 3
-    assert walk.problem.kind == "deleted"
+    assert walk.problem.as_dict() == {"stream": "batch:1", "kind": "deleted", "seq": 3, "event_row_id": 3,
+                                      "detail": "points at an event that is no longer in the chain"}
 
 
 def rehashed(event: FakeEvent, **changes) -> FakeEvent:
@@ -107,7 +108,8 @@ def test_swapped_events_are_reported_as_reordered():
     second, third = events[1], events[2]
     swapped = [events[0], rehashed(third, seq=2, id=2), rehashed(second, seq=3, id=3), events[3]]
     walk = verify_chain("batch:1", swapped)
-    assert (walk.problem.kind, walk.problem.seq, walk.problem.event_row_id) == ("reordered", 2, 2)
+    assert walk.problem.as_dict() == {"stream": "batch:1", "kind": "reordered", "seq": 2, "event_row_id": 2,
+                                      "detail": "does not follow the event before it"}
 
 
 def test_an_event_that_links_to_an_earlier_event_than_its_predecessor_is_reordered():
@@ -305,9 +307,10 @@ def test_payload_dates_times_decimals_and_enums_are_written_as_text():
         '{"at":"2025-09-01T08:30:00+00:00","day":"2025-09-01","kg":"12.500","meal":"lunch"}')
 
 
-@pytest.mark.parametrize("value", [object(), {1, 2}, b"bytes", timedelta(days=1)])
-def test_a_payload_value_with_no_text_form_is_refused_not_written_as_null(value):
-    with pytest.raises(TypeError, match="not serializable in a custody payload"):
+@pytest.mark.parametrize("value,name", [(object(), "object"), ({1, 2}, "set"), (b"x", "bytes"),
+                                        (timedelta(days=1), "timedelta")])
+def test_a_payload_value_with_no_text_form_is_refused_not_written_as_null(value, name):
+    with pytest.raises(TypeError, match=f"^not serializable in a custody payload: {name}$"):
         canonical_json({"value": value})
 
 

@@ -67,6 +67,27 @@ def test_gtins_of_the_wrong_length_or_with_non_digits_are_refused(value):
     assert refusal(normalize_gtin, value) == "invalid_gtin"
 
 
+@pytest.mark.parametrize("value", ["17", "1234565", "123456784", "1234567895", "12345678905", "123456789012343"])
+def test_a_gtin_of_the_wrong_length_is_refused_even_with_a_valid_check_digit(value):
+    assert gtin_check_digit(value[:-1]) == value[-1]  # only the length is wrong
+    with pytest.raises(Invalid) as refused:
+        normalize_gtin(value)
+    assert (refused.value.code, refused.value.en) == (
+        "invalid_gtin", f"GTIN {value!r} must be 8, 12, 13 or 14 digits")
+
+
+def test_a_wrong_check_digit_is_refused_with_its_own_message():
+    with pytest.raises(Invalid) as refused:
+        normalize_gtin("4006381333932")
+    assert refused.value.en == "GTIN '4006381333932' has a wrong check digit"
+
+
+@pytest.mark.parametrize("body,digit", [("0", "0"), ("1", "7"), ("9", "3"), ("0950600013435", "2"),
+                                        ("10", "9"), ("100", "7")])
+def test_check_digits_weigh_three_from_the_rightmost_digit(body, digit):
+    assert gtin_check_digit(body) == digit
+
+
 def test_assigned_gtins_are_gtin13_under_the_company_prefix_with_a_valid_check_digit():
     gtin = assign_gtin("6970000", 42)
     assert gtin == "0" + "6970000" + "00042" + gtin[-1]
