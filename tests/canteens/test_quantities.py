@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from canteens import service as canteen_service
 from canteens.models import Shipment, Stock
-from canteens.schemas import ShipmentCreate, UseCreate
+from canteens.schemas import ReceiptCreate, ShipmentCreate, UseCreate
 from inspections import service as inspection_service
 from suppliers import service as supplier_service
 from suppliers.schemas import SupplierStanding
@@ -321,3 +321,67 @@ def test_a_receipt_dated_in_the_future_is_refused(session, world):
     shipment = world.ship(session, "10")
     assert refused(world.receive, session, shipment, "10",
                    receipt_date=today() + timedelta(days=1)).code == "date_in_future"
+
+
+# --- what each refusal says ----------------------------------------------------------------------
+
+def assert_says(error: DomainError, code: str, zh: str, en: str, **details) -> None:
+    assert (error.code, error.zh, error.en, error.details) == (code, zh, en, details)
+
+
+def test_use_refusals_say_what_is_wrong_in_both_languages(session, world):
+    lot = world.batch.lot_code
+    assert_says(refused(use, session, world, "1"), "batch_not_in_stock", f"本校没有批次 {lot} 的库存",
+                f"Batch {lot} is not in this school's stock", batch_id=world.batch.id)
+    world.receive(session, world.ship(session, "10", ship_date=days_ago(2)), "10", receipt_date=days_ago(1))
+    session.commit()
+    assert_says(refused(use, session, world, "1", use_date=days_ago(2)), "dates_out_of_order",
+                "出库日期早于验收日期", "Use date is before the goods were received",
+                use_date=days_ago(2).isoformat(), receipt_date=days_ago(1).isoformat())
+    assert_says(refused(use, session, world, "10.5"), "quantity_exceeds_stock",
+                "出库数量超过库存（现有 10.000 kg）", "Using 10.500 kg exceeds what is on hand (10.000 kg)",
+                requested="10.500", on_hand="10.000")
+    assert_says(refused(use, session, world, "1", user=world.admin), "school_required",
+                "请指定学校", "school_id is required")
+    assert_says(refused(use, session, world, "1", user=world.inspector, school_id=world.school.id),
+                "role_not_allowed", "只有食堂人员可以出库", "Only canteen staff may record use")
+    assert_says(refused(use, session, world, "1", use_date=today() + timedelta(days=1)), "date_in_future",
+                "出库日期不能晚于今天", "The use date cannot be in the future",
+                date=(today() + timedelta(days=1)).isoformat())
+
+
+def test_receipt_refusals_say_what_is_wrong_in_both_languages(session, world):
+    shipment = world.ship(session, "10", ship_date=days_ago(1))
+    session.commit()
+    assert_says(refused(world.receive, session, shipment, "10", receipt_date=days_ago(2)), "dates_out_of_order",
+                "验收日期早于发货日期", "Receipt date is before the ship date",
+                receipt_date=days_ago(2).isoformat(), ship_date=days_ago(1).isoformat())
+    assert_says(refused(world.receive, session, shipment, "5", "5"), "rejection_reason_required",
+                "拒收时须填写原因", "Give a reason for the rejected quantity")
+    assert_says(refused(world.receive, session, shipment, "10.5"), "quantity_exceeds_shipment",
+                "验收数量超过发货数量（尚未验收 10.000 kg）",
+                "Receiving 10.500 kg exceeds what was shipped and not yet received (10.000 kg)",
+                requested="10.500", remaining="10.000")
+    error = refused(canteen_service.receipt_create, session, actor=world.actor(world.inspector),
+                    data=ReceiptCreate(shipment_id=shipment.id, accepted_quantity=Decimal("1"),
+                                       rejected_quantity=Decimal("0"), unit="kg", receipt_date=today()))
+    assert_says(error, "role_not_allowed", "只有食堂人员可以验收", "Only canteen staff may receive goods")
+    assert error.status == 403
+
+
+def test_shipment_refusals_say_what_is_wrong_in_both_languages(session, world):
+    produced = world.batch.production_date
+    assert_says(refused(world.ship, session, "10", ship_date=produced - timedelta(days=1)), "dates_out_of_order",
+                "发货日期早于生产日期", "Ship date is before the production date",
+                ship_date=(produced - timedelta(days=1)).isoformat(), production_date=produced.isoformat())
+    assert_says(refused(world.ship, session, "1000.5"), "quantity_exceeds_batch",
+                "发货数量超过批次剩余数量（剩余 1000.000 kg）",
+                "Shipping 1000.500 kg exceeds what is left of the batch (1000.000 kg)",
+                requested="1000.500", remaining="1000.000")
+    other = make_product(session)
+    line = make_order_line(session, world.school, world.supplier, other)
+    session.commit()
+    error = refused(world.ship, session, "10", order_line_id=line.id)
+    assert (error.code, error.en) == ("order_line_mismatch",
+                                      "The batch's supplier or product does not match the order line")
+    assert error.details["line_number"] == 1
