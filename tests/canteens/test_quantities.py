@@ -385,3 +385,23 @@ def test_shipment_refusals_say_what_is_wrong_in_both_languages(session, world):
     assert (error.code, error.en) == ("order_line_mismatch",
                                       "The batch's supplier or product does not match the order line")
     assert error.details["line_number"] == 1
+
+
+def test_a_held_batch_refusal_names_the_step_that_was_refused(session, world):
+    lot = world.batch.lot_code
+    shipment = world.ship(session, "10")
+    world.receive(session, world.ship(session, "10"), "10")
+    session.commit()
+    set_status(session, world, "hold")
+    for error, zh, en in [
+        (refused(world.ship, session, "1"), "发货", "shipped"),
+        (refused(world.receive, session, shipment, "1"), "验收入库", "accepted"),
+        (refused(use, session, world, "1"), "出库使用", "used"),
+    ]:
+        assert_says(error, "batch_on_hold", f"批次 {lot} 已被封存暂停使用，不能{zh}",
+                    f"Batch {lot} is on hold and cannot be {en}", batch_id=world.batch.id)
+
+
+def test_a_use_in_a_declared_package_unit_is_converted(session, world):
+    world.receive(session, world.ship(session, "100"), "100")
+    assert use(session, world, "2", unit="袋").quantity == Decimal("50.000")
