@@ -249,7 +249,8 @@ def test_organisation_code_check_characters(body: str, check: str) -> None:
     assert organisation_code_check_character(body) == check
 
 
-@pytest.mark.parametrize("body", ["0000000", "000000000", "0000000a", "0000000-", "０0000000"])
+@pytest.mark.parametrize("body", ["0000000", "000000000", "0000000a", "0000000-", "０0000000", "0000000:",
+                                  "000000@0", "0000000["])
 def test_an_organisation_body_is_8_digits_or_capitals(body: str) -> None:
     with pytest.raises(Invalid) as refused:
         organisation_code_check_character(body)
@@ -273,3 +274,7 @@ def test_make_credit_code_from_parts_is_known() -> None:
 def test_make_credit_code_takes_first17_or_all_three_parts(args) -> None:
     with pytest.raises(TypeError, match="^make_credit_code takes either first17 or category, region, org_body8$"):
         make_credit_code(*args)
+
+
+def test_the_first_and_last_digits_and_capitals_are_organisation_characters() -> None:
+    assert (organisation_code_check_character("A000000Z"), organisation_code_check_character("9000000Z")) == ("X", "2")
