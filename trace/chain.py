@@ -127,11 +127,11 @@ def verify_chain(stream: str, events: Iterable[Any]) -> ChainWalk:
     ``events`` yields rows with the hashed fields plus ``id``, ``seq``, ``prev_hash`` and
     ``hash``, ordered by ``seq``.
     """
+    events = list(events)
     walk = ChainWalk(hashes=[])
     expected_seq = 1
     prev_hash = GENESIS_HASH
-    seen_hashes: set[str] = set()
-    for event in events:
+    for index, event in enumerate(events):
         recomputed = event_hash(hashed_view(event), event.prev_hash)
         if recomputed != event.hash:
             walk.problem = ChainProblem(
@@ -144,7 +144,7 @@ def verify_chain(stream: str, events: Iterable[Any]) -> ChainWalk:
                 f"events {expected_seq}..{event.seq - 1} are missing before row {event.id}",
             )
         elif event.prev_hash != prev_hash:
-            kind = "reordered" if event.prev_hash in seen_hashes else "deleted"
+            kind = "reordered" if _links_elsewhere(events, index, prev_hash) else "deleted"
             walk.problem = ChainProblem(
                 stream, kind, event.seq, event.id,
                 "does not follow the event before it"
@@ -153,11 +153,22 @@ def verify_chain(stream: str, events: Iterable[Any]) -> ChainWalk:
             )
         if walk.problem:
             return walk
-        seen_hashes.add(event.hash)
         walk.hashes.append(event.hash)
         prev_hash = event.hash
         expected_seq += 1
     return walk
+
+
+def _links_elsewhere(events: list[Any], index: int, prev_hash: str) -> bool:
+    """Whether a broken link at ``events[index]`` is a change of order rather than a loss.
+
+    It is when the event points at another event still in the chain (before or after
+    it), or when a later event points at the one that should have come before it: two
+    swapped events, each rehashed where it now stands, leave both traces.
+    """
+    stored = {other.hash for position, other in enumerate(events) if position != index}
+    later_links = {other.prev_hash for other in events[index + 1:]}
+    return events[index].prev_hash in stored or prev_hash in later_links
 
 
 def compare_with_head(stream: str, walk: ChainWalk, head: ChainTip, source: str) -> ChainProblem | None:

@@ -243,3 +243,76 @@ def test_check_character_needs_17_characters_from_the_set() -> None:
         credit_code_check_character("9111000060003734")
     with pytest.raises(Invalid):
         credit_code_check_character("9111000060003734I")
+
+
+# --- every refusal says what is wrong, in both languages, with the value and a reason -----------
+
+@pytest.mark.parametrize("call,args,zh,en,details", [
+    (credit_code_check_character, ("9137011400000000",), "计算校验码需要 17 位代码字符集内的字符",
+     "The check character needs 17 characters from the code character set",
+     {"value": "9137011400000000", "reason": "check_input"}),
+    (organisation_code_check_character, ("0000000",), "组织机构代码本体应为 8 位数字或大写字母",
+     "An organisation-code body is 8 digits or capital letters", {"value": "0000000", "reason": "organisation_body"}),
+    (validate_credit_code, ("91370114000",), "统一社会信用代码应为 18 位，实际为 11 位",
+     "A unified social credit code has 18 characters, got 11", {"value": "91370114000", "reason": "length"}),
+    (validate_credit_code, ("91370114MA1K3BTPIO",), "统一社会信用代码含有不允许的字符：IO（不使用 I、O、S、V、Z）",
+     "The credit code contains characters outside its set: IO (I, O, S, V and Z are never used)",
+     {"value": "91370114MA1K3BTPIO", "reason": "charset"}),
+    (validate_credit_code, ("9137A114MA1K3BTP2B",), "统一社会信用代码第 3–8 位（行政区划码）应全为数字",
+     "Characters 3–8 of a credit code (the region code) must be digits",
+     {"value": "9137A114MA1K3BTP2B", "reason": "region"}),
+    (validate_credit_code, ("91110108717809965C",), "统一社会信用代码校验码不正确，请核对是否有错字或颠倒",
+     "The credit code's check character is wrong; look for a mistyped or swapped character",
+     {"value": "91110108717809965C", "reason": "check_character"}),
+    (make_credit_code, ("9", "370114", "HALF0002"), "需要 2 位登记管理部门/机构类别码和 6 位数字行政区划码",
+     "Needs a 2-character category and a 6-digit region code", {"value": "9370114", "reason": "make_input"}),
+])
+def test_each_refusal_names_its_fault_in_both_languages(call, args, zh, en, details) -> None:
+    with pytest.raises(Invalid) as refused:
+        call(*args)
+    assert (refused.value.code, refused.value.zh, refused.value.en, refused.value.details) == (
+        "invalid_credit_code", zh, en, details)
+
+
+@pytest.mark.parametrize("code", REAL_CODES)
+def test_the_organisation_code_inside_a_real_code_checks(code: str) -> None:
+    assert organisation_code_check_character(code[8:16]) == code[16]
+
+
+@pytest.mark.parametrize("body,check", [
+    ("D2143569", "X"),  # GB 11714's own example, D2143569-X
+    ("00000001", "9"), ("00000005", "1"), ("0000000A", "2"), ("A0000000", "3"), ("12345678", "8"),
+])
+def test_organisation_code_check_characters(body: str, check: str) -> None:
+    assert organisation_code_check_character(body) == check
+
+
+@pytest.mark.parametrize("body", ["0000000", "000000000", "0000000a", "0000000-", "０0000000", "0000000:",
+                                  "000000@0", "0000000["])
+def test_an_organisation_body_is_8_digits_or_capitals(body: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        organisation_code_check_character(body)
+    assert refused.value.details["reason"] == "organisation_body"
+
+
+@pytest.mark.parametrize("first,region", [("9", "370114"), ("911", "370114"), ("91", "37011"),
+                                          ("91", "3701140"), ("91", "37011A")])
+def test_make_credit_code_needs_a_2_character_category_and_6_digit_region(first: str, region: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        make_credit_code(first, region, "HALF0002")
+    assert refused.value.details == {"value": first + region, "reason": "make_input"}
+
+
+def test_make_credit_code_from_parts_is_known() -> None:
+    assert make_credit_code("91", "370114", "HALF0002") == "91370114HALF000299"
+    assert make_credit_code("91370114HALF00029") == "91370114HALF000299"
+
+
+@pytest.mark.parametrize("args", [("91", "370114"), ("91", None, "HALF0002")])
+def test_make_credit_code_takes_first17_or_all_three_parts(args) -> None:
+    with pytest.raises(TypeError, match="^make_credit_code takes either first17 or category, region, org_body8$"):
+        make_credit_code(*args)
+
+
+def test_the_first_and_last_digits_and_capitals_are_organisation_characters() -> None:
+    assert (organisation_code_check_character("A000000Z"), organisation_code_check_character("9000000Z")) == ("X", "2")

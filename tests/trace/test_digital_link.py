@@ -67,6 +67,27 @@ def test_gtins_of_the_wrong_length_or_with_non_digits_are_refused(value):
     assert refusal(normalize_gtin, value) == "invalid_gtin"
 
 
+@pytest.mark.parametrize("value", ["17", "1234565", "123456784", "1234567895", "12345678905", "123456789012343"])
+def test_a_gtin_of_the_wrong_length_is_refused_even_with_a_valid_check_digit(value):
+    assert gtin_check_digit(value[:-1]) == value[-1]  # only the length is wrong
+    with pytest.raises(Invalid) as refused:
+        normalize_gtin(value)
+    assert (refused.value.code, refused.value.en) == (
+        "invalid_gtin", f"GTIN {value!r} must be 8, 12, 13 or 14 digits")
+
+
+def test_a_wrong_check_digit_is_refused_with_its_own_message():
+    with pytest.raises(Invalid) as refused:
+        normalize_gtin("4006381333932")
+    assert refused.value.en == "GTIN '4006381333932' has a wrong check digit"
+
+
+@pytest.mark.parametrize("body,digit", [("0", "0"), ("1", "7"), ("9", "3"), ("0950600013435", "2"),
+                                        ("10", "9"), ("100", "7")])
+def test_check_digits_weigh_three_from_the_rightmost_digit(body, digit):
+    assert gtin_check_digit(body) == digit
+
+
 def test_assigned_gtins_are_gtin13_under_the_company_prefix_with_a_valid_check_digit():
     gtin = assign_gtin("6970000", 42)
     assert gtin == "0" + "6970000" + "00042" + gtin[-1]
@@ -255,3 +276,68 @@ def test_encoded_lot_segments_hold_only_unreserved_characters_and_escapes():
         segment = build_digital_link(BASE, GTIN, lot).rsplit("/", 1)[1]
         assert re.fullmatch(r"(?:[A-Za-z0-9._-]|%[0-9A-F]{2})+", segment), segment
         assert segment == quote(lot, safe="-._")
+
+
+# --- every refusal says what is wrong, in both languages, with the value it refused --------------
+
+@pytest.mark.parametrize("call,args,zh,en,details", [
+    (gtin_check_digit, ("12a",), "GTIN 只能由数字组成", "A GTIN holds digits only", {"value": "12a"}),
+    (normalize_gtin, ("1234565",), "GTIN“1234565”须为 8、12、13 或 14 位数字",
+     "GTIN '1234565' must be 8, 12, 13 or 14 digits", {"value": "1234565"}),
+    (normalize_gtin, ("4006381333932",), "GTIN“4006381333932”的校验位不正确",
+     "GTIN '4006381333932' has a wrong check digit", {"value": "4006381333932"}),
+    (assign_gtin, ("697000", 1), "GS1 厂商识别代码须为 7–10 位数字", "The GS1 company prefix must be 7–10 digits",
+     {"prefix": "697000"}),
+    (assign_gtin, ("6970000", 100000), "商品项目代码 100000 超出厂商识别代码 6970000 的 5 位范围",
+     "Item reference 100000 does not fit the 5 digits left by company prefix 6970000",
+     {"company_prefix": "6970000", "item_reference": 100000}),
+    (normalize_lot, ("A B",),
+     "批号“A B”须为 1–20 个字符，只能使用字母、数字和 GS1 允许的符号（不能有空格或中文）",
+     "Lot 'A B' must be 1–20 characters from GS1 character set 82 (letters, digits and some symbols; "
+     "no spaces or Chinese)", {"lot": "A B"}),
+    (parse_digital_link, ("/01/04006381333931/21/A",), "不是有效的 GS1 数字链接：须为 …/01/{GTIN}/10/{批号}",
+     "Not a valid GS1 Digital Link: expected …/01/{GTIN}/10/{lot}", {"path": "/01/04006381333931/21/A"}),
+    (parse_digital_link, ("/01/04006381333931/10/A%2",), "不是有效的 GS1 数字链接：批号中的 % 必须是百分号编码",
+     "Not a valid GS1 Digital Link: a % in the lot must start a percent-escape", {"lot": "A%2"}),
+    (parse_digital_link, ("/01/04006381333931/10/A?17=2501",), "不是有效的 GS1 数字链接：日期属性 17 须为 YYMMDD",
+     "Not a valid GS1 Digital Link: date attribute 17 must be YYMMDD", {"value": "2501"}),
+    (parse_digital_link, ("/01/04006381333931/10/A?11=25013",), "不是有效的 GS1 数字链接：日期属性 11 须为 YYMMDD",
+     "Not a valid GS1 Digital Link: date attribute 11 must be YYMMDD", {"value": "25013"}),
+    (parse_digital_link, ("/01/04006381333931/10/A?11=250231",), "不是有效的 GS1 数字链接：日期 250231 不存在",
+     "Not a valid GS1 Digital Link: date 250231 does not exist", {"value": "250231"}),
+])
+def test_each_refusal_names_its_fault_in_both_languages(call, args, zh, en, details):
+    with pytest.raises(Invalid) as refused:
+        call(*args)
+    assert (refused.value.zh, refused.value.en, refused.value.details) == (zh, en, details)
+    assert refused.value.code == {gtin_check_digit: "invalid_gtin", normalize_gtin: "invalid_gtin",
+                                  normalize_lot: "invalid_lot", parse_digital_link: "invalid_digital_link",
+                                  }.get(call, refused.value.code)
+
+
+@pytest.mark.parametrize("prefix,reference,gtin", [
+    ("6970000", 0, "06970000000000"), ("6970000", 99999, "06970000999991"), ("6970000123", 99, "06970000123990"),
+])
+def test_assigned_gtins_fill_every_item_reference_from_zero_to_the_last(prefix, reference, gtin):
+    assert assign_gtin(prefix, reference) == gtin
+    assert normalize_gtin(gtin) == gtin
+
+
+def test_an_item_reference_below_zero_is_refused():
+    assert refusal(assign_gtin, "6970000", -1) == "gtin_range_exhausted"
+
+
+def test_refused_company_prefixes_and_item_references_have_their_own_codes():
+    assert refusal(assign_gtin, "697000", 1) == "invalid_company_prefix"
+    assert refusal(assign_gtin, "6970000", 100000) == "gtin_range_exhausted"
+
+
+@pytest.mark.parametrize("base", ["http://127.0.0.1:8000", "https://trace.example/QX", "https://trace.example/QX//"])
+def test_a_base_keeps_its_scheme_and_path_and_loses_only_trailing_slashes(base):
+    link = build_digital_link(base, "04006381333931", "A1")
+    assert link == base.rstrip("/") + "/01/04006381333931/10/A1"
+
+
+def test_a_bad_base_url_is_named_in_the_configuration_error():
+    with pytest.raises(ValueError, match=r"^resolver base URL must be http\(s\)://host\[/path\], got 'ftp://x'$"):
+        build_digital_link("ftp://x", "04006381333931", "A1")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
+from types import SimpleNamespace
 
 from sqlalchemy import delete, select, text, update
 
 from tests.factories import make_world
+from trace.chain import HASHED_FIELDS, canonical_json, event_hash, hashed_view
 from trace.checkpoints import (
     checkpoint_create,
     checkpoint_document,
@@ -128,3 +131,62 @@ def test_checkpoints_list_only_the_chains_that_changed(session):
     assert list(second["changed"]) == [f"batch:{world.batch.id}"]
     assert second["stream_count"] == first["stream_count"]
     assert verify_log(session).ok
+
+
+def _rewrite_and_relink(session, world, seq: int) -> str:
+    """What an insider with SQL could do: change one event's payload, then rehash it and
+    relink and rehash every later event of its chain so that the chain walks clean.
+    Returns the forged tip's hash."""
+    events = _batch_events(session, world)
+    prev = events[seq - 1].prev_hash
+    for event in events[seq - 1:]:
+        fields = {name: getattr(event, name) for name in HASHED_FIELDS}
+        if event.seq == seq:
+            fields["payload"] = canonical_json({**json.loads(event.payload), "quantity": "1.000"})
+        new_hash = event_hash(hashed_view(SimpleNamespace(**fields)), prev)
+        session.execute(update(CustodyEvent).where(CustodyEvent.id == event.id)
+                        .values(payload=fields["payload"], prev_hash=prev, hash=new_hash))
+        prev = new_hash
+    session.commit()
+    return prev
+
+
+def test_a_rewritten_and_relinked_history_is_caught_by_the_chain_head(session):
+    world = _world_with_history(session)
+    _rewrite_and_relink(session, world, 2)
+    problems = verify_log(session).problems
+    stream = f"batch:{world.batch.id}"
+    assert [(p.stream, p.kind) for p in problems] == [(stream, "head_mismatch")]
+    assert "chain_head table" in problems[0].detail
+
+
+def test_a_rewritten_history_with_a_moved_head_is_caught_by_the_saved_checkpoint(session):
+    world = _world_with_history(session)
+    checkpoint_create(session)
+    session.commit()
+    forged_tip = _rewrite_and_relink(session, world, 2)
+    stream = f"batch:{world.batch.id}"
+    session.execute(update(ChainHead).where(ChainHead.stream == stream).values(hash=forged_tip))
+    session.commit()
+    problems = verify_log(session).problems
+    assert [(p.stream, p.kind) for p in problems] == [(stream, "head_mismatch")]
+    assert problems[0].detail.startswith("checkpoint ")
+
+
+def test_a_signed_checkpoint_whose_root_does_not_match_its_heads_is_refused(session):
+    _world_with_history(session)
+    key = load_or_create_signing_key()
+    checkpoint = checkpoint_create(session, key=key)
+    session.commit()
+    # Signed with the platform key, so only the root check can tell.
+    body = json.loads(checkpoint.body)
+    body["root"] = "0" * 64
+    body_text = canonical_json(body)
+    session.execute(update(Checkpoint).where(Checkpoint.id == checkpoint.id).values(
+        body=body_text, signature=base64.b64encode(key.sign(body_text.encode())).decode()))
+    session.commit()
+    report = verify_log(session)
+    assert [p.as_dict() for p in report.problems] == [{
+        "stream": "checkpoint", "kind": "edited", "seq": 1, "event_row_id": None,
+        "detail": "root does not match the heads it lists"}]
+    assert report.checkpoints_checked == 0
