@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.types import Scope
 
 from trace.guard import PROJECT_ROOT, ensure_project_trace
 
@@ -32,6 +33,7 @@ from trace.jobs import start_scheduler  # noqa: E402
 from trace.resolver import error_page  # noqa: E402
 from trace.resolver import router as resolver_router  # noqa: E402
 from trace.settings import get_settings  # noqa: E402
+from trace.text_guard import TextGuard  # noqa: E402
 
 log = logging.getLogger("trace")
 
@@ -58,6 +60,14 @@ ERROR_RESPONSES: dict[int | str, dict] = {
 
 def _error(status: int, code: str, zh: str, en: str, **details) -> JSONResponse:
     return JSONResponse(DomainError(code, zh, en, status=status, **details).as_body(), status_code=status)
+
+
+def _refuse_text(scope: Scope, error: DomainError) -> Response:
+    """A control character anywhere in a request: JSON under the API, a page for people elsewhere."""
+    request = Request(scope)
+    if request.url.path.startswith(API_PREFIX):
+        return JSONResponse(error.as_body(), status_code=error.status)
+    return error_page(request, error.status, error)
 
 
 def create_app(engine: Engine | None = None) -> FastAPI:
@@ -111,6 +121,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(resolver_router)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
+    app.add_middleware(TextGuard, refuse=_refuse_text)
     return app
 
 
