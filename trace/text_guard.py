@@ -19,7 +19,7 @@ from __future__ import annotations
 import email.message
 import json
 import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
@@ -80,7 +80,7 @@ def check_json(document: Any, loc: Loc) -> None:
             stack.extend((item, [*where, index]) for index, item in enumerate(value))
 
 
-def check_pairs(pairs: Iterator[tuple[str, Any]] | list[tuple[str, Any]], kind: str) -> None:
+def check_pairs(pairs: Iterable[tuple[str, Any]], kind: str) -> None:
     for name, value in pairs:
         check_text(name, [kind, name])
         if isinstance(value, str):
