@@ -36,7 +36,7 @@ def test_every_request_body_carries_an_example(app):
 def test_refusals_are_documented_as_error_bodies(app):
     spec = _spec(app)
     operation = spec["paths"]["/api/v1/shipments"]["post"]
-    for status in ("401", "403", "409", "422"):
+    for status in ("400", "401", "403", "409", "422"):
         schema = operation["responses"][status]["content"]["application/json"]["schema"]
         assert schema["$ref"].endswith("/ErrorBody"), status
 

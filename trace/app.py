@@ -7,8 +7,9 @@ from the environment (see ``trace.settings``).
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,6 +17,9 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from starlette.types import Scope
 
 from trace.guard import PROJECT_ROOT, ensure_project_trace
 
@@ -27,11 +31,12 @@ from suppliers.api import router as suppliers_router  # noqa: E402
 from trace import registry  # noqa: E402,F401
 from trace.api import router as trace_router  # noqa: E402
 from trace.db import make_engine  # noqa: E402
-from trace.errors import DomainError, ErrorBody  # noqa: E402
+from trace.errors import DomainError, ErrorBody, framework_error  # noqa: E402
 from trace.jobs import start_scheduler  # noqa: E402
 from trace.resolver import error_page  # noqa: E402
 from trace.resolver import router as resolver_router  # noqa: E402
 from trace.settings import get_settings  # noqa: E402
+from trace.text_guard import TextGuard  # noqa: E402
 
 log = logging.getLogger("trace")
 
@@ -44,10 +49,14 @@ kept as hash-chained, signed custody events.
 
 Authenticate with `Authorization: Bearer <token>` (create tokens with `python -m trace token create`).
 Every POST accepts an `Idempotency-Key` header: a retry with the same key returns the first result.
-Errors are JSON: `{"error": {"code": "...", "message": {"zh-CN": "...", "en": "..."}, "details": {...}}}`.
+Errors are JSON: `{"error": {"code": "...", "message": {"zh-CN": "...", "en": "..."}, "details": {...}}}`,
+also for an unknown path (`not_found`), a method the path does not take (`method_not_allowed`) and a body
+that cannot be read (`body_not_parseable`). Text holding a control character (other than tab and line breaks)
+is refused in every field with 422 `control_character_in_text`.
 """
 
 ERROR_RESPONSES: dict[int | str, dict] = {
+    400: {"model": ErrorBody, "description": "Body cannot be parsed (not UTF-8 JSON, nested too deeply) / 请求体无法解析"},
     401: {"model": ErrorBody, "description": "Not authenticated / 未认证"},
     403: {"model": ErrorBody, "description": "Not allowed for this role or party / 无权限"},
     404: {"model": ErrorBody, "description": "Not found / 不存在"},
@@ -58,6 +67,34 @@ ERROR_RESPONSES: dict[int | str, dict] = {
 
 def _error(status: int, code: str, zh: str, en: str, **details) -> JSONResponse:
     return JSONResponse(DomainError(code, zh, en, status=status, **details).as_body(), status_code=status)
+
+
+def _is_batch_link(path: str) -> bool:
+    return path.startswith(("/01/", "/public/batches/"))
+
+
+def _refusal(request: Request, error: DomainError, headers: Mapping[str, str] | None = None) -> Response:
+    """JSON in the documented shape under the API; a page for people everywhere else."""
+    if request.url.path.startswith(API_PREFIX + "/") or request.url.path == API_PREFIX:
+        return JSONResponse(error.as_body(), status_code=error.status, headers=headers)
+    # A batch link that names no batch, or a damaged one; anything else is about the request.
+    about_batch = _is_batch_link(request.url.path) and error.status in (400, 404, 422)
+    return error_page(request, error.status, error, about_batch=about_batch, headers=headers)
+
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _methods_at(request: Request) -> list[str]:
+    """Every method some route takes at the request's path (asked through the routes' own matching)."""
+    routes = request.app.router.routes
+    return [method for method in METHODS
+            if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)]
+
+
+def _refuse_text(scope: Scope, error: DomainError) -> Response:
+    """A control character anywhere in a request (see trace.text_guard)."""
+    return _refusal(Request(scope), error)
 
 
 def create_app(engine: Engine | None = None) -> FastAPI:
@@ -97,6 +134,21 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         return _error(422, "invalid_request", "请求内容无效，请检查标出的字段", "The request is invalid; see the fields listed",
                       fields=problems)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def framework_refusal(request: Request, exc: StarletteHTTPException) -> Response:
+        # No such path, a method the path does not take, a body that cannot be read: the
+        # framework's {"detail": ...} is not the documented shape, so say it as ours.
+        details: dict[str, Any] = {}
+        if exc.status_code == 404:
+            details["path"] = request.url.path
+        elif exc.status_code == 405:
+            # Starlette's Allow names only the first route on the path (GET of GET and POST): ask every route.
+            allowed = _methods_at(request)
+            details.update(method=request.method, allowed=allowed)
+            headers = {**(exc.headers or {}), "Allow": ", ".join(allowed)}
+            return _refusal(request, framework_error(405, exc.detail, **details), headers=headers)
+        return _refusal(request, framework_error(exc.status_code, exc.detail, **details), headers=exc.headers)
+
     @app.exception_handler(IntegrityError)
     async def integrity_error(_: Request, exc: IntegrityError) -> JSONResponse:
         log.warning("integrity conflict: %s", exc.orig)
@@ -107,10 +159,16 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         log.error("database unavailable: %s", exc.orig)
         return _error(503, "database_busy", "数据库繁忙，请稍后重试", "The database is busy; retry shortly")
 
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        # A bug: the server still logs the traceback; the caller gets the documented shape.
+        return _refusal(request, framework_error(500))
+
     for router in (trace_router, suppliers_router, canteens_router, inspections_router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(resolver_router)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
+    app.add_middleware(TextGuard, refuse=_refuse_text)
     return app
 
 

@@ -81,6 +81,15 @@ def event_hash(view: Mapping[str, Any], prev_hash: str) -> str:
 
 
 @dataclass(frozen=True)
+class ChainTip:
+    seq: int
+    hash: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"seq": self.seq, "hash": self.hash}
+
+
+@dataclass(frozen=True)
 class ChainProblem:
     """The first thing wrong with one chain."""
 
@@ -89,6 +98,10 @@ class ChainProblem:
     seq: int
     event_row_id: int | None
     detail: str
+    # For a head kept outside the chain: the tip it recorded and what the chain now has
+    # there, so whoever kept it can see how far the chain was cut back or rewritten.
+    recorded: ChainTip | None = None
+    found: ChainTip | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -97,13 +110,9 @@ class ChainProblem:
             "seq": self.seq,
             "event_row_id": self.event_row_id,
             "detail": self.detail,
+            "recorded": self.recorded.as_dict() if self.recorded else None,
+            "found": self.found.as_dict() if self.found else None,
         }
-
-
-@dataclass(frozen=True)
-class ChainTip:
-    seq: int
-    hash: str
 
 
 @dataclass
@@ -178,11 +187,13 @@ def compare_with_head(stream: str, walk: ChainWalk, head: ChainTip, source: str)
         return ChainProblem(
             stream, "truncated", tip.seq + 1, None,
             f"{source} records seq {head.seq} but the chain ends at seq {tip.seq}",
+            recorded=head, found=tip,
         )
     if walk.hash_at(head.seq) != head.hash:
         return ChainProblem(
             stream, "head_mismatch", head.seq, None,
             f"{source} hash for seq {head.seq} differs from the chain's event",
+            recorded=head, found=ChainTip(head.seq, walk.hash_at(head.seq) or GENESIS_HASH),
         )
     return None
 

@@ -25,7 +25,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import select
 from sqlmodel import Session
 
-from trace.chain import ChainProblem, ChainTip, ChainWalk, canonical_json, compare_with_head, heads_root, verify_chain
+from trace.chain import (
+    GENESIS_HASH,
+    ChainProblem,
+    ChainTip,
+    ChainWalk,
+    canonical_json,
+    compare_with_head,
+    heads_root,
+    verify_chain,
+)
 from trace.db import utcnow
 from trace.models import ChainHead, Checkpoint, CheckpointedHead, CustodyEvent
 from trace.settings import get_settings
@@ -126,6 +135,8 @@ def checkpoint_document(checkpoint: Checkpoint, public_pem: str) -> dict[str, An
 
 # --- verification ---------------------------------------------------------------------------
 
+HELD = "held checkpoint"
+
 
 @dataclass
 class VerificationReport:
@@ -220,6 +231,7 @@ def verify_log(
     held = _held_heads(held_checkpoint, public, report, session) if held_checkpoint else {}
     table_heads = {r.stream: ChainTip(r.seq, r.hash) for r in session.execute(select(ChainHead)).scalars()}
 
+    inside = (("chain_head table", table_heads), ("checkpoint", anchored))
     walked: set[str] = set()
     for stream, walk, count in _walk_all_chains(session):
         walked.add(stream)
@@ -228,40 +240,69 @@ def verify_log(
         if walk.problem:
             report.problems.append(walk.problem)
             continue
-        for source, heads in (("chain_head table", table_heads), ("checkpoint", anchored), ("held checkpoint", held)):
+        for source, heads in inside:
             if stream in heads and (problem := compare_with_head(stream, walk, heads[stream], source)):
                 report.problems.append(problem)
                 break
+        # The inspector's copy is held against every chain on its own, even one already named
+        # above: whoever kept it must learn what it recorded and how far the chain now falls short.
+        if stream in held and (problem := compare_with_head(stream, walk, held[stream], HELD)):
+            report.problems.append(problem)
     # Chains whose every event was deleted still have anchored heads.
-    for source, heads in (("chain_head table", table_heads), ("checkpoint", anchored), ("held checkpoint", held)):
+    with_events = set(walked)
+    for source, heads in inside:
         for stream in sorted(set(heads) - walked):
             if heads[stream].seq > 0:
                 walked.add(stream)
-                report.problems.append(ChainProblem(
-                    stream, "truncated", 1, None, f"{source} records seq {heads[stream].seq} but no events remain"
-                ))
+                report.problems.append(_vanished(stream, heads[stream], source))
+    for stream in sorted(set(held) - with_events):
+        if held[stream].seq > 0:
+            report.problems.append(_vanished(stream, held[stream], HELD))
     return report
+
+
+def _vanished(stream: str, head: ChainTip, source: str) -> ChainProblem:
+    return ChainProblem(stream, "truncated", 1, None, f"{source} records seq {head.seq} but no events remain",
+                        recorded=head, found=ChainTip(0, GENESIS_HASH))
 
 
 def _held_heads(
     document: dict[str, Any], public: Ed25519PublicKey, report: VerificationReport, session: Session
 ) -> dict[str, ChainTip]:
-    """The heads as of a checkpoint an inspector kept: rebuilt from the stored
-    checkpoints up to its number, which must hash to exactly the held body."""
+    """The heads as of a checkpoint an inspector kept.
+
+    The kept body lists the chains that changed since the checkpoint before it, and a signed
+    root over every head. The other heads come from the platform's earlier checkpoints, and
+    are trusted only if together they hash to that root. When the platform has lost or
+    replaced its checkpoints, the chains the kept body lists are still held against the log:
+    losing the checkpoints must not hide which chains were cut back.
+    """
     body_text = document["body_text"]
     body = _verified_body(body_text, document["signature"], public, report, -1)
     if body is None:
         return {}
-    stored = session.execute(select(Checkpoint).where(Checkpoint.number == body["number"])).scalar_one_or_none()
+    number = body["number"]
+    stored = session.execute(select(Checkpoint).where(Checkpoint.number == number)).scalar_one_or_none()
     if stored is None or stored.body != body_text:
         report.problems.append(ChainProblem(
-            "checkpoint", "truncated" if stored is None else "edited", body["number"], None,
+            "checkpoint", "truncated" if stored is None else "edited", number, None,
             "the platform no longer holds the checkpoint the inspector kept",
         ))
-        return {}
-    heads: dict[str, ChainTip] = {}
-    rows = session.execute(select(Checkpoint).where(Checkpoint.number <= body["number"]).order_by(Checkpoint.number))
+    listed = {s: ChainTip(seq, h) for s, (seq, h) in body["changed"].items()}
+    earlier: dict[str, ChainTip] = {}
+    rows = session.execute(select(Checkpoint).where(Checkpoint.number < number).order_by(Checkpoint.number))
     for checkpoint in rows.scalars():
-        changed = json.loads(checkpoint.body)["changed"]
-        heads.update({s: ChainTip(seq, h) for s, (seq, h) in changed.items()})
-    return heads
+        try:
+            public.verify(base64.b64decode(checkpoint.signature), checkpoint.body.encode())
+        except (InvalidSignature, ValueError):
+            continue  # not the platform's; the root check below then fails
+        earlier.update({s: ChainTip(seq, h) for s, (seq, h) in json.loads(checkpoint.body)["changed"].items()})
+    complete = {**earlier, **listed}
+    if heads_root(complete) == body["root"]:
+        return complete
+    report.problems.append(ChainProblem(
+        "checkpoint", "deleted", number, None,
+        f"the platform's checkpoints before {number} no longer rebuild the root of the checkpoint the inspector "
+        f"kept: only the {len(listed)} chains it lists could be held against it",
+    ))
+    return listed

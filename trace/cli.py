@@ -162,8 +162,12 @@ def verify(
         console.print("[green]OK: every chain verifies / 所有链校验通过[/green]")
         return
     for problem in report.problems:
-        console.print(f"[red]{problem.kind}[/red] {problem.stream} seq {problem.seq} "
-                      f"(row {problem.event_row_id}): {problem.detail}")
+        console.print(f"[red]{problem.kind}[/red] {escape(problem.stream)} seq {problem.seq} "
+                      f"(row {problem.event_row_id}): {escape(problem.detail)}", highlight=False, soft_wrap=True)
+        if problem.recorded and problem.found:
+            console.print(f"    recorded 记录: seq {problem.recorded.seq} {problem.recorded.hash}\n"
+                          f"    now 现有:      seq {problem.found.seq} {problem.found.hash}", highlight=False,
+                          soft_wrap=True)
     raise typer.Exit(2)
 
 

@@ -7,6 +7,7 @@ build ``HTTPException`` for business cases.
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -89,3 +90,38 @@ class ReviewWarning(BaseModel):
         "zh-CN": "统一社会信用代码内层组织机构代码校验未通过，请人工复核",
         "en": "The organisation code inside the credit code fails its check; review by hand"}])
     details: dict[str, str] = Field(default_factory=dict)
+
+
+# Refusals the web framework makes before any route runs (no such path, a method the path
+# does not take, a body that cannot be read), in the same shape and with stable codes.
+FRAMEWORK_ERRORS: dict[int, tuple[str, str, str]] = {
+    400: ("body_not_parseable", "请求体无法解析：请发送 UTF-8 编码、嵌套层数合理的 JSON",
+          "The request body cannot be parsed: send UTF-8 JSON that is not nested too deeply"),
+    401: ("not_authenticated", "需要登录：请携带 API 令牌", "Authentication required: send a bearer token"),
+    403: ("forbidden", "无权访问", "Not allowed"),
+    404: ("not_found", "没有这个地址，请检查路径", "Nothing is at this path; check the address"),
+    405: ("method_not_allowed", "该地址不接受此请求方法", "This path does not accept this method"),
+    406: ("not_acceptable", "无法以请求的格式答复", "Cannot answer in the format asked for"),
+    413: ("payload_too_large", "请求体过大", "The request body is too large"),
+    415: ("unsupported_media_type", "不支持该请求体格式，请发送 JSON", "Unsupported body format; send JSON"),
+    429: ("too_many_requests", "请求过于频繁，请稍后重试", "Too many requests; retry shortly"),
+}
+
+
+def framework_error(status: int, detail: Any = None, **details: Any) -> DomainError:
+    """The documented error for an HTTP status the framework answered with."""
+    code, zh, en = FRAMEWORK_ERRORS.get(status) or (
+        ("request_refused", "请求被拒绝", "The request was refused") if status < 500
+        else ("internal_error", "服务器内部错误，请稍后重试或联系管理员",
+              "Internal server error; retry later or contact the administrator"))
+    # The framework's own words, when they say more than the status (e.g. what in a multipart body failed).
+    if isinstance(detail, str) and detail not in ("", en, _phrase(status)):
+        details.setdefault("reason", detail)
+    return DomainError(code, zh, en, status=status, **details)
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""

@@ -8,6 +8,7 @@ link. Read-side like ``trace.queries``, so it may look up other domains' records
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any, Protocol
 
@@ -112,15 +113,23 @@ def _pick(targets: list[dict[str, Any]], locale: str) -> dict[str, Any]:
     return targets[0]
 
 
-def error_page(request: Request, status: int, error: DomainError) -> Response:
-    """A refusal as the scanning phone should see it: a page in its language (JSON for JSON clients)."""
+def error_page(request: Request, status: int, error: DomainError, *, about_batch: bool = True,
+               headers: Mapping[str, str] | None = None) -> Response:
+    """A refusal as the scanning phone should see it: a page in its language (JSON for JSON clients).
+
+    ``about_batch=False`` for an address that is no batch link at all (a mistyped path).
+    """
     if _wants_linkset(request):
-        return JSONResponse(error.as_body(), status_code=status)
+        return JSONResponse(error.as_body(), status_code=status, headers=headers)
     locale = negotiate_locale(request.headers.get("accept-language"), request.query_params.get("lang"))
     _ = translations(locale).gettext
-    heading = _("Batch not found") if status == 404 else _("This is not a valid batch code")
+    if about_batch:
+        heading = _("Batch not found") if status == 404 else _("This is not a valid batch code")
+    else:
+        heading = _("Page not found") if status == 404 else _("This request cannot be served")
     message = error.zh if locale == "zh-CN" else error.en
-    return HTMLResponse(render("resolver_error.html", locale, heading=heading, message=message), status_code=status)
+    return HTMLResponse(render("resolver_error.html", locale, heading=heading, message=message), status_code=status,
+                        headers=headers)
 
 
 # Every scan lands here: a prebuilt Core read of the three columns the links are built

@@ -87,12 +87,21 @@ class EventPublic(BaseModel):
         return json.loads(value) if isinstance(value, str) else value
 
 
+class ChainTipPublic(BaseModel):
+    seq: int
+    hash: str
+
+
 class ChainProblemPublic(BaseModel):
     stream: str
     kind: str
     seq: int
     event_row_id: int | None
     detail: str
+    recorded: ChainTipPublic | None = Field(
+        default=None, description="The head a chain-head row or checkpoint recorded for this chain")
+    found: ChainTipPublic | None = Field(
+        default=None, description="What the chain now has there: its last event, or its event at the recorded seq")
 
 
 class VerificationPublic(BaseModel):

@@ -83,7 +83,8 @@ def test_a_deleted_middle_event_is_named():
     del events[1]
     walk = verify_chain("batch:1", events)
     assert walk.problem.as_dict() == {"stream": "batch:1", "kind": "deleted", "seq": 2, "event_row_id": 3,
-                                      "detail": "events 2..2 are missing before row 3"}
+                                      "detail": "events 2..2 are missing before row 3",
+                                      "recorded": None, "found": None}
 
 
 def test_an_edited_and_rehashed_event_breaks_the_link_to_the_next():
@@ -92,7 +93,8 @@ def test_an_edited_and_rehashed_event_breaks_the_link_to_the_next():
     events[1] = replace(forged, hash=event_hash(hashed_view(forged), forged.prev_hash))
     walk = verify_chain("batch:1", events)
     assert walk.problem.as_dict() == {"stream": "batch:1", "kind": "deleted", "seq": 3, "event_row_id": 3,
-                                      "detail": "points at an event that is no longer in the chain"}
+                                      "detail": "points at an event that is no longer in the chain",
+                                      "recorded": None, "found": None}
 
 
 def rehashed(event: FakeEvent, **changes) -> FakeEvent:
@@ -109,7 +111,8 @@ def test_swapped_events_are_reported_as_reordered():
     swapped = [events[0], rehashed(third, seq=2, id=2), rehashed(second, seq=3, id=3), events[3]]
     walk = verify_chain("batch:1", swapped)
     assert walk.problem.as_dict() == {"stream": "batch:1", "kind": "reordered", "seq": 2, "event_row_id": 2,
-                                      "detail": "does not follow the event before it"}
+                                      "detail": "does not follow the event before it",
+                                      "recorded": None, "found": None}
 
 
 def test_an_event_that_links_to_an_earlier_event_than_its_predecessor_is_reordered():
@@ -159,7 +162,8 @@ def test_a_walk_stops_at_the_first_problem_and_keeps_what_it_verified():
     walk = verify_chain("batch:1", events)
     assert walk.hashes == [e.hash for e in events[:3]]
     assert walk.problem.as_dict() == {"stream": "batch:1", "kind": "edited", "seq": 4, "event_row_id": 4,
-                                      "detail": "stored content no longer matches its hash"}
+                                      "detail": "stored content no longer matches its hash",
+                                      "recorded": None, "found": None}
 
 
 # --- the tamper matrix: every hashed field, and the link, edited alone ----------------------------
@@ -252,7 +256,8 @@ def test_a_head_one_past_the_tip_is_a_truncation_named_by_its_source():
     walk = verify_chain("batch:1", events)
     problem = compare_with_head("batch:1", walk, ChainTip(4, "f" * 64), "chain_head table")
     assert problem.as_dict() == {"stream": "batch:1", "kind": "truncated", "seq": 4, "event_row_id": None,
-                                 "detail": "chain_head table records seq 4 but the chain ends at seq 3"}
+                                 "detail": "chain_head table records seq 4 but the chain ends at seq 3",
+                                 "recorded": {"seq": 4, "hash": "f" * 64}, "found": {"seq": 3, "hash": events[-1].hash}}
 
 
 # --- the format, pinned: changing it would orphan every stored chain -----------------------------
