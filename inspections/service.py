@@ -102,8 +102,9 @@ def _rapid_reading(kind: str, value: Decimal | None, outcome: TestOutcome | None
 def _assert_retest_of(session: Session, first_id: int, *, batch_id: int, kind: str, method: str,
                       school_id: int | None, tested_at: datetime) -> None:
     """A re-test repeats a first positive of the same batch, by the same method, at the same place (§4.1)."""
-    # Locked so two re-tests recorded at once cannot both be the last one allowed.
-    first = session.execute(select(TestResult).where(TestResult.id == first_id).with_for_update()).scalar_one_or_none()
+    # No lock of its own: the caller holds the batch lock (trace.locking), which orders
+    # every test of this batch, so two re-tests at once cannot both be the last one allowed.
+    first = session.get(TestResult, first_id)
     if first is None:
         raise NotFound("test_result_not_found", f"检测结果 {first_id} 不存在", f"Test result {first_id} not found",
                        test_result_id=first_id)

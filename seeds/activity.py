@@ -434,7 +434,8 @@ class ActivityGenerator:
                       serial: int) -> list[CertificateIn]:
         """Every paper the catalogue's table asks of the product (domain.md §5), with believable issuers."""
         papers = []
-        for kind in self.papers[product.code]:
+        for requirement in self.papers[product.code]:
+            kind = certificates.alternatives(requirement)[0]  # the 承诺达标合格证 where it may be either
             number, issued_by = PAPER_NUMBERS[kind](production, supplier.number, serial, rng), PAPER_ISSUERS[kind]
             if kind == certificates.COMPLIANCE_CERTIFICATE:
                 # §5.1: the producer issues it; a trader passes on the grower's, it does not write its own.

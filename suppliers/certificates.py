@@ -24,6 +24,10 @@ MEAT_QUALITY_CERTIFICATE = "肉品品质检验合格证"  # §5.2
 ASF_REPORT = "非洲猪瘟病毒检测合格报告"  # §5.2
 BATCH_INSPECTION_REPORT = "检验报告"  # §3.5, §8.5: the lot's inspection report
 
+# A requirement that any of several papers meets is written as the law writes it:
+# "承诺达标合格证或检验报告" (§8.3, Food Safety Law Art. 65). No paper's name holds "或".
+EITHER = "或"
+
 
 class PaperSet(StrEnum):
     edible_agricultural = "edible_agricultural"  # 食用农产品 in the scope of the 承诺达标合格证
@@ -41,8 +45,10 @@ class PaperRule:
 
 
 PAPER_SETS: dict[PaperSet, PaperRule] = {
-    # §5.1: vegetables, fruit, tea leaves, livestock and poultry, eggs, *farmed* aquatic products.
-    PaperSet.edible_agricultural: PaperRule("食用农产品", (COMPLIANCE_CERTIFICATE,), "§5.1"),
+    # §5.1: vegetables, fruit, tea leaves, livestock and poultry, eggs, *farmed* aquatic products;
+    # §8.3: the buyer keeps the 承诺达标合格证 *or* an inspection report of the lot.
+    PaperSet.edible_agricultural: PaperRule(
+        "食用农产品", (f"{COMPLIANCE_CERTIFICATE}{EITHER}{BATCH_INSPECTION_REPORT}",), "§5.1, §8.3"),
     PaperSet.pork: PaperRule("猪肉（两章两证一报告）", (
         QUARANTINE_STAMP, MEAT_QUALITY_STAMP, QUARANTINE_CERTIFICATE, MEAT_QUALITY_CERTIFICATE, ASF_REPORT), "§5.2"),
     PaperSet.meat: PaperRule("牛羊禽肉", (QUARANTINE_CERTIFICATE,), "§5.2"),
@@ -101,11 +107,16 @@ class PaperProblems:
         return bool(self.missing or self.issuer_missing)
 
 
+def alternatives(requirement: str) -> tuple[str, ...]:
+    """The papers any one of which meets a requirement (most requirements name one)."""
+    return tuple(requirement.split(EITHER))
+
+
 def paper_problems(required: Iterable[str], papers: Iterable[PaperLike]) -> PaperProblems:
     """What is missing from a lot's papers: whole papers, or the issuer of one that must name it."""
     papers = list(papers)
     held = {paper.kind for paper in papers}
-    missing = tuple(kind for kind in required if kind not in held)
+    missing = tuple(requirement for requirement in required if held.isdisjoint(alternatives(requirement)))
     issuer_missing = tuple(sorted({paper.kind for paper in papers
                                    if paper.kind in ISSUER_REQUIRED and not (paper.issued_by or "").strip()}))
     return PaperProblems(missing, issuer_missing)

@@ -45,9 +45,10 @@ def arrival_limits(*, storage: StorageCondition, cold_chain: bool, min_celsius: 
                    max_celsius: float | None, settings: Settings) -> ArrivalLimits | None:
     """What a canteen may accept at the door, or None when the product is not cold-chain food.
 
-    Chilled goods: the declared range widened by the tolerance on both sides (0–4 °C pork:
-    −3 to 7 °C with the default 3 °C). Frozen goods: at most the handover temperature, and
-    colder is never refused.
+    Chilled goods: the declared range, up to the tolerance above it (0–4 °C pork: at most
+    7 °C with the default 3 °C, domain.md §6) and down to the below-tolerance under it (0 by
+    default: §6 gives no figure, and chilled food should not arrive frozen). Frozen goods:
+    at most the handover temperature, and colder is never refused.
     """
     if not cold_chain:
         return None
@@ -56,5 +57,5 @@ def arrival_limits(*, storage: StorageCondition, cold_chain: bool, min_celsius: 
     declared = default_storage_range(StorageCondition.chilled, settings)
     low = min_celsius if min_celsius is not None else declared.min_celsius
     high = max_celsius if max_celsius is not None else declared.max_celsius
-    tolerance = settings.chilled_tolerance_celsius
-    return ArrivalLimits(None if low is None else low - tolerance, high + tolerance)
+    return ArrivalLimits(None if low is None else low - settings.chilled_below_tolerance_celsius,
+                         high + settings.chilled_tolerance_celsius)

@@ -74,7 +74,10 @@ LICENCE_MAX_TERM_YEARS = 5
 
 
 def add_years(day: date, years: int) -> date:
-    """The same calendar day ``years`` later; 29 February becomes 28 February."""
+    """The same calendar day ``years`` later; 29 February becomes 28 February; past the
+    last date the calendar holds, that last date (a term cannot run beyond it anyway)."""
+    if day.year + years > date.max.year:
+        return date.max
     try:
         return day.replace(year=day.year + years)
     except ValueError:

@@ -15,6 +15,7 @@ from canteens import service as canteen_service
 from canteens.models import OrderLine, School, Shipment
 from canteens.schemas import OrderCreate, OrderLineIn, ReceiptCreate, SchoolCreate, ShipmentCreate
 from suppliers import service as supplier_service
+from suppliers.certificates import alternatives
 from suppliers.credit_code import make_credit_code
 from suppliers.models import Product, Supplier
 from suppliers.schemas import BatchCreate, CertificateIn, LicenceCreate, ProductCreate, SupplierCreate
@@ -89,8 +90,9 @@ def make_batch(session: Session, supplier: Supplier, product: Product, actor: Ac
 
 def papers_for(product: Product, n: int = 0) -> list[CertificateIn]:
     """Every paper the catalogue's table asks of the product, each naming its issuer."""
-    return [CertificateIn(kind=kind, number=f"T{n:05d}-{i}", issued_by="示例测试开具单位", issued_on=days_ago(5))
-            for i, kind in enumerate(supplier_service.product_required_papers(product))]
+    return [CertificateIn(kind=alternatives(requirement)[0], number=f"T{n:05d}-{i}", issued_by="示例测试开具单位",
+                          issued_on=days_ago(5))
+            for i, requirement in enumerate(supplier_service.product_required_papers(product))]
 
 
 def make_order_line(session: Session, school: School, supplier: Supplier, product: Product,

@@ -17,9 +17,10 @@ deadlocked):
    UPDATE`` by a change of standing);
 3. the order row (``FOR SHARE`` by a shipment against one of its lines; ``FOR NO KEY
    UPDATE`` by a revision);
-4. chain heads (:func:`trace.custody.record_event`), the batch's chain first;
-5. running totals (a shipment's accounted quantity, a canteen's stock), each moved by
-   one conditional UPDATE, then new rows.
+4. running totals of the batch (what it shipped, a shipment's accounted quantity, a
+   canteen's stock of it), each moved by one conditional UPDATE: rows that belong to the
+   batch, so no writer reaches them without the batch lock;
+5. chain heads (:func:`trace.custody.record_event`), the batch's chain first, then new rows.
 
 ``NO KEY UPDATE`` rather than ``UPDATE``: rows that refer to a batch or a supplier take
 ``KEY SHARE`` on it through their foreign key, and must not wait for a status change.

@@ -42,7 +42,9 @@ class Settings(BaseSettings):
     chilled_min_celsius: float = Field(default=0.0, description="Chilled storage range, low end (2018 规范 0–8 °C)")
     chilled_max_celsius: float = Field(default=8.0, description="Chilled storage range, high end (2018 规范 0–8 °C)")
     chilled_tolerance_celsius: float = Field(
-        default=3.0, ge=0, description="Chilled goods may arrive this far outside their range (2018 规范: ≤ 3 °C above)")
+        default=3.0, ge=0, description="Chilled goods may arrive this far above their range (2018 规范: ≤ 3 °C above)")
+    chilled_below_tolerance_celsius: float = Field(
+        default=0.0, ge=0, description="Chilled goods may arrive this far below their range (§6 gives no figure: U)")
     frozen_max_celsius: float = Field(default=-18.0, description="Frozen storage, at most (冻品 ≤ −18 °C)")
     frozen_receipt_max_celsius: float = Field(default=-15.0, description="Frozen goods at handover, at most (交接 ≤ −15 °C)")
 

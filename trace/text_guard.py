@@ -49,15 +49,20 @@ def refusal(loc: Loc, character: str) -> Invalid:
         "control_character_in_text",
         f"{where} 含有{zh_kind}（{code_point}），请删除后重试",
         f"{where} holds {en_kind} ({code_point}); remove it and retry",
-        loc=loc, character=code_point,
+        loc=[_escaped(part) if isinstance(part, str) else part for part in loc], character=code_point,
     )
 
 
 def _readable(loc: Loc) -> str:
-    text = str(loc[0])
+    # A JSON key may itself hold the character refused: name it by its code point, never echo it.
+    text = _escaped(str(loc[0]))
     for part in loc[1:]:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+        text += f"[{part}]" if isinstance(part, int) else f".{_escaped(part)}"
     return text
+
+
+def _escaped(text: str) -> str:
+    return FORBIDDEN.sub(lambda found: f"U+{ord(found.group()):04X}", text)
 
 
 def check_text(value: str, loc: Loc) -> None:

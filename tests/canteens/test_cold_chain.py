@@ -22,7 +22,13 @@ def test_chilled_pork_at_0_to_4_may_arrive_at_most_at_7_section_6():
 
 
 def test_chilled_goods_have_a_lower_arrival_bound_too_section_6():
-    assert limits(low=0, high=4).min_celsius == -3
+    # §6 says only how much warmer chilled goods may arrive ("最多高 3 °C"); below their
+    # range they would be freezing: the bottom of the range, unless configured otherwise.
+    assert limits(low=0, high=4).min_celsius == 0
+
+
+def test_how_far_below_its_range_chilled_goods_may_arrive_is_a_setting_section_6():
+    assert limits(low=0, high=4, chilled_below_tolerance_celsius=1).min_celsius == -1
 
 
 def test_the_tolerance_is_a_setting_section_6():
@@ -30,7 +36,7 @@ def test_the_tolerance_is_a_setting_section_6():
 
 
 def test_a_chilled_product_without_a_declared_range_takes_the_configured_one_section_6():
-    assert (limits().min_celsius, limits().max_celsius) == (-3, 11)
+    assert (limits().min_celsius, limits().max_celsius) == (0, 11)
 
 
 def test_frozen_goods_default_to_the_handover_value_and_are_never_too_cold_section_6():
@@ -75,7 +81,7 @@ def test_chilled_pork_arriving_at_7_5_is_refused_with_its_limits_section_6(sessi
     with pytest.raises(Conflict) as refused:
         pork_world.receive(session, shipment, "10", arrival_temperature_celsius=7.5)
     assert refused.value.code == "arrival_temperature_out_of_range"
-    assert (refused.value.details["min_celsius"], refused.value.details["max_celsius"]) == (-3, 7)
+    assert (refused.value.details["min_celsius"], refused.value.details["max_celsius"]) == (0, 7)
 
 
 def test_chilled_pork_arriving_frozen_hard_is_refused_section_6(session, pork_world):

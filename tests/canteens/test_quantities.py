@@ -398,7 +398,7 @@ def test_a_held_batch_refusal_names_the_step_that_was_refused(session, world):
         (refused(world.receive, session, shipment, "1"), "验收入库", "accepted"),
         (refused(use, session, world, "1"), "出库使用", "used"),
     ]:
-        assert_says(error, "batch_on_hold", f"批次 {lot} 已被封存暂停使用，不能{zh}",
+        assert_says(error, "batch_on_hold", f"批次 {lot} 已被市场监管部门封存，解除封存前不能{zh}",
                     f"Batch {lot} is on hold and cannot be {en}", batch_id=world.batch.id)
 
 

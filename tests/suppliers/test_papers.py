@@ -3,6 +3,8 @@ when a lot is registered and again when a canteen receives it (索证索票)."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from sqlalchemy import update
 
@@ -23,8 +25,17 @@ def test_other_meat_needs_its_quarantine_certificate_section_5_2():
     assert required_papers(PaperSet.meat) == ("动物检疫合格证明",)
 
 
-def test_edible_farm_products_need_the_compliance_certificate_section_5_1():
-    assert required_papers(PaperSet.edible_agricultural) == ("承诺达标合格证",)
+def test_edible_farm_products_need_the_compliance_certificate_or_an_inspection_report_section_5_1_and_8_3():
+    assert required_papers(PaperSet.edible_agricultural) == ("承诺达标合格证或检验报告",)
+
+
+def test_either_paper_meets_a_requirement_that_names_two_section_8_3():
+    requirement = required_papers(PaperSet.edible_agricultural)
+    report = SimpleNamespace(kind="检验报告", issued_by="示例检测中心")
+    certificate = SimpleNamespace(kind="承诺达标合格证", issued_by="示例蔬菜种植专业合作社")
+    assert not paper_problems(requirement, [report])
+    assert not paper_problems(requirement, [certificate])
+    assert paper_problems(requirement, []).missing == ("承诺达标合格证或检验报告",)
 
 
 def test_grain_oil_and_flour_need_a_batch_inspection_report_section_3_5_and_8_5():

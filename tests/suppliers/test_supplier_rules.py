@@ -40,6 +40,17 @@ def test_licence_of_five_years_is_accepted_section_2(session):
     assert supplier_service.licences_of(session, supplier.id)[0].expires_on == date(2028, 5, 10)
 
 
+def test_a_term_reaching_past_the_calendar_is_measured_not_a_crash_section_2(client, session):
+    # Five years after 9998 is past the last date a calendar holds: that was a 500.
+    assert supplier_service.add_years(date(9998, 1, 1), 5) == date.max
+    admin = make_user(session, Role.admin)
+    supplier = make_supplier(session)
+    response = client.post(f"/api/v1/suppliers/{supplier.id}/licences", headers=bearer(session, admin), json={
+        "kind": "food_business", "number": "JY13701140000999", "issued_on": "9998-01-01",
+        "expires_on": "9999-01-01"})
+    assert response.status_code < 500, response.text
+
+
 def test_licence_longer_than_five_years_is_refused_section_2(session):
     issued = date(2023, 5, 10)
     assert refused(Invalid, lambda: make_supplier(
