@@ -420,6 +420,15 @@ def assert_date_range(date_from: date | None, date_to: date | None) -> None:
                       date_from=date_from.isoformat(), date_to=date_to.isoformat())
 
 
+def _dated_between(statement: Any, column: Any, date_from: date | None, date_to: date | None) -> Any:
+    """The statement limited to rows dated within the range, both ends included, either end open."""
+    if date_from is not None:
+        statement = statement.where(column >= date_from)
+    if date_to is not None:
+        statement = statement.where(column <= date_to)
+    return statement
+
+
 def receipts_of_school(session: Session, school_id: int, *, supplier_id: int | None = None,
                        date_from: date | None = None, date_to: date | None = None,
                        limit: int = 100, offset: int = 0) -> list[Receipt]:
@@ -430,11 +439,7 @@ def receipts_of_school(session: Session, school_id: int, *, supplier_id: int | N
     if supplier_id is not None:
         statement = statement.join(Shipment, Shipment.id == Receipt.shipment_id).where(
             Shipment.supplier_id == supplier_id)
-    if date_from is not None:
-        statement = statement.where(Receipt.receipt_date >= date_from)
-    if date_to is not None:
-        statement = statement.where(Receipt.receipt_date <= date_to)
-    statement = statement.order_by(Receipt.receipt_date, Receipt.id).limit(limit).offset(offset)
+    statement = _dated_between(statement, Receipt.receipt_date, date_from, date_to).order_by(Receipt.receipt_date, Receipt.id).limit(limit).offset(offset)
     return list(session.execute(statement).scalars())
 
 
@@ -489,11 +494,7 @@ def uses_of_school(session: Session, school_id: int, *, batch_id: int | None = N
     statement = select(KitchenUse).where(KitchenUse.school_id == school_id)
     if batch_id is not None:
         statement = statement.where(KitchenUse.batch_id == batch_id)
-    if date_from is not None:
-        statement = statement.where(KitchenUse.use_date >= date_from)
-    if date_to is not None:
-        statement = statement.where(KitchenUse.use_date <= date_to)
-    statement = statement.order_by(KitchenUse.use_date, KitchenUse.id).limit(limit).offset(offset)
+    statement = _dated_between(statement, KitchenUse.use_date, date_from, date_to).order_by(KitchenUse.use_date, KitchenUse.id).limit(limit).offset(offset)
     return list(session.execute(statement).scalars())
 
 
