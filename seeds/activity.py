@@ -488,7 +488,7 @@ class ActivityGenerator:
             return round(limits.max_celsius + rng.uniform(0.6, 3.5), 1), True
         if product.storage == "frozen":
             return round(rng.uniform(-20, limits.max_celsius - 0.5), 1), False
-        low = 0.5 if limits.min_celsius is None else limits.min_celsius + 3.5
+        low = 0.5 if limits.min_celsius is None else limits.min_celsius + 0.5
         return round(rng.uniform(low, limits.max_celsius - 1.5), 1), False
 
     def _rapid_test(self, session: Session, rng: random.Random, delivery: Delivery, staff: Actor,
