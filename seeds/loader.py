@@ -27,14 +27,14 @@ from seeds.activity import ActivityGenerator
 from seeds.catalogue import SeedProduct, SeedSchool, SeedSupplier, load_products, load_schools, load_suppliers
 from seeds.reference import SeededSchool, SeededSupplier, SeedReference
 from suppliers import service as supplier_service
-from suppliers.models import Product, SupplierStatus
+from suppliers.models import Batch, Product, SupplierStatus
 from suppliers.schemas import LicenceCreate, ProductCreate, SupplierCreate, SupplierStanding
 from trace.accounts import system_actor, user_by_username, user_create
 from trace.clock import local_today
 from trace.custody import Actor
 from trace.db import unit_of_work
 from trace.errors import NotFound
-from trace.models import Batch, CustodyEvent, Role, User
+from trace.models import CustodyEvent, Role, User
 
 ADMIN_USERNAME = "admin"
 INSPECTOR_USERNAME = "inspector"
