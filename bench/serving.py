@@ -46,6 +46,7 @@ from canteens import service as canteen_service  # noqa: E402
 from canteens.schemas import OrderCreate, OrderLineIn, ShipmentCreate  # noqa: E402
 from seeds.loader import seed_reference  # noqa: E402
 from suppliers import service as supplier_service  # noqa: E402
+from suppliers.models import Batch  # noqa: E402
 from suppliers.schemas import BatchCreate  # noqa: E402
 from trace.accounts import token_create  # noqa: E402
 from trace.clock import local_date  # noqa: E402
@@ -53,7 +54,6 @@ from trace.custody import Actor  # noqa: E402
 from trace.db import make_engine, unit_of_work, utcnow  # noqa: E402
 from trace.digital_link import build_digital_link  # noqa: E402
 from trace.errors import DomainError  # noqa: E402
-from trace.models import Batch  # noqa: E402
 
 SCHOOL_YEAR_DAYS = 190
 UVICORN = ["--host", "127.0.0.1", "--log-level", "warning", "--no-access-log", "--workers", "1", "--http", "h11"]

@@ -29,6 +29,7 @@ from canteens.schemas import (
 from suppliers import labels
 from suppliers import service as supplier_service
 from suppliers.licence_numbers import LICENCE_KINDS, parse_licence_number
+from suppliers.models import BatchStatus
 from trace.clock import local_today
 from trace.custody import Actor
 from trace.db import MAX_ROW_ID
@@ -36,7 +37,7 @@ from trace.deps import ActorDep, AdminDep, SessionDep, WriteDep, require_roles
 from trace.errors import Forbidden, Invalid, ReviewWarning
 from trace.fields import PageLimit, PageOffset, PathId
 from trace.labels import render_label_sheet_pdf
-from trace.models import BatchStatus, Role
+from trace.models import Role
 
 router = APIRouter(tags=["canteens 学校食堂"])
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from suppliers import service as supplier_service
-from suppliers.models import Product
+from suppliers.models import Batch, Product
 from trace.errors import Conflict, Invalid
-from trace.models import Batch
 
 
 def assert_arrival_temperature(product: Product, celsius: float | None) -> None:

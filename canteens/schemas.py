@@ -8,9 +8,9 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from canteens.models import Meal, SchoolKind
+from suppliers.models import BatchStatus
 from trace.errors import ReviewWarning
 from trace.fields import RowId
-from trace.models import BatchStatus
 
 Amount = Field(ge=0, max_digits=15, decimal_places=3)
 

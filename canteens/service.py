@@ -39,12 +39,12 @@ from canteens.schemas import (
 )
 from suppliers import service as supplier_service
 from suppliers.licence_numbers import parse_licence_number
+from suppliers.models import Batch, BatchStatus
 from trace.clock import assert_not_future, local_today, local_zone
 from trace.custody import Actor, record_event, stream_of
 from trace.db import Quantity, dialect_insert, insert_now, quantity, run_prebuilt, utcnow
 from trace.errors import Conflict, Forbidden, Invalid, NotFound
 from trace.locking import lock_for_change, lock_for_gate
-from trace.models import Batch, BatchStatus
 from trace.settings import get_settings
 
 # The running totals, each moved by one conditional UPDATE. Built once on the tables

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 
 from inspections import service
 from inspections.schemas import StatusChange
-from suppliers.api import batch_public
+from suppliers.public import batch_public
 from suppliers.schemas import BatchPublic
 from trace.custody import Actor
 from trace.deps import WriteDep, require_roles

@@ -13,15 +13,6 @@ from enum import StrEnum
 from sqlmodel import Field, SQLModel
 
 from trace.db import Quantity, UTCDateTime, utcnow
-from trace.i18n import N_
-
-# What an inspector does to a batch. 封存 (sealing) is a market-supervision measure, and its
-# end is 解除封存, not a bare "release".
-BATCH_ACTION_LABELS = {
-    "hold": N_("Seal (hold)"),
-    "release": N_("Lift the seal (release)"),
-    "recall": N_("Recall"),
-}
 
 
 class TestOutcome(StrEnum):

@@ -1,7 +1,7 @@
-"""Test results and batch holds: rules only, no HTTP.
+"""Test results, and the holds and recalls inspectors take: rules only, no HTTP.
 
-Holds and recalls change a batch's status and write a custody event in the same
-transaction; releasing a hold is a new event, never an edit of the old one.
+A hold or recall changes the batch's status through the suppliers' service, which owns
+the batch and writes the custody event in the same transaction.
 """
 
 from __future__ import annotations
@@ -13,13 +13,12 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from inspections import rapid_tests
-from inspections.models import BATCH_ACTION_LABELS, TestOutcome, TestResult
+from inspections.models import TestOutcome, TestResult
 from suppliers import service as supplier_service
+from suppliers.models import Batch
 from trace.custody import Actor, record_event, stream_of
 from trace.db import insert_now, quantity
 from trace.errors import Conflict, Forbidden, Invalid, NotFound
-from trace.i18n import label
-from trace.models import BATCH_STATUS_LABELS, Batch, BatchStatus
 from trace.settings import get_settings
 
 
@@ -144,33 +143,12 @@ def tests_of_batch(session: Session, batch_id: int) -> list[TestResult]:
     return list(session.execute(statement).scalars())
 
 
-_TRANSITIONS = {
-    "hold": ({BatchStatus.active}, BatchStatus.on_hold, "holding", "non_conformant"),
-    "release": ({BatchStatus.on_hold}, BatchStatus.active, "inspecting", "conformant"),
-    "recall": ({BatchStatus.active, BatchStatus.on_hold}, BatchStatus.recalled, "holding", "recalled"),
-}
-
-
 def batch_change_status(session: Session, *, actor: Actor, batch_id: int, action: str, reason: str,
                         occurred_at: datetime | None = None) -> Batch:
-    """Seal (封存), lift the seal (解除封存) or recall a batch; sealing is for inspectors only (see api)."""
-    allowed_from, target, biz_step, disposition = _TRANSITIONS[action]
-    # The batch lock orders this change with every shipment, receipt and use of the batch:
-    # those decide their gates after taking it, so none is recorded after the hold commits.
-    batch = supplier_service.batch_lock(session, batch_id)
-    if batch.status not in allowed_from:
-        raise Conflict("batch_status_conflict",
-                       f"批次 {batch.lot_code} 当前状态为“{label(BATCH_STATUS_LABELS[batch.status])}”，"
-                       f"不能{label(BATCH_ACTION_LABELS[action])}",
-                       f"Batch {batch.lot_code} is {BATCH_STATUS_LABELS[batch.status].lower()}; cannot "
-                       f"{BATCH_ACTION_LABELS[action].lower()}", current_status=batch.status.value)
-    batch.status = target
-    session.add(batch)
-    record_event(
-        session, stream=stream_of("batch", batch.id), biz_step=biz_step, action="OBSERVE",
-        disposition=disposition, actor=actor, subject_type="batch", subject_id=batch.id,
-        batch_id=batch.id, supplier_id=batch.supplier_id, occurred_at=occurred_at,
-        payload={"action": action, "status": target.value, "reason": reason},
-    )
-    session.flush()
-    return batch
+    """Seal (封存), lift the seal (解除封存) or recall a batch: market supervision's measures.
+
+    Who may take which measure is declared on the routes (inspections/api.py); the batch's
+    status and its transitions are the suppliers' (``suppliers.service.batch_change_status``).
+    """
+    return supplier_service.batch_change_status(session, actor=actor, batch_id=batch_id, action=action,
+                                                reason=reason, occurred_at=occurred_at)

@@ -17,7 +17,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_CEILING, Decimal
-from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
@@ -51,6 +50,7 @@ from seeds.kitchen import (
     Staple,
     per_meal_kg,
 )
+from seeds.reference import SeededSchool, SeedReference
 from suppliers import certificates
 from suppliers import service as supplier_service
 from suppliers.schemas import BatchCreate, CertificateIn
@@ -59,9 +59,6 @@ from trace.custody import Actor
 from trace.db import quantity
 from trace.errors import DomainError
 from trace.settings import get_settings
-
-if TYPE_CHECKING:
-    from seeds.loader import SeededSchool, SeedReference
 
 # How often things go wrong at the door (demo values): a truck too warm for its cold-chain
 # load, a first rapid test positive, a negative in the warning band.

@@ -20,19 +20,21 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from canteens import service as canteen_service
-from canteens.models import KitchenUse, PurchaseOrder, Receipt, School, Shipment
+from canteens.models import KitchenUse, PurchaseOrder, Receipt, Shipment
 from canteens.schemas import SchoolCreate
 from inspections.models import TestResult
+from seeds.activity import ActivityGenerator
 from seeds.catalogue import SeedProduct, SeedSchool, SeedSupplier, load_products, load_schools, load_suppliers
+from seeds.reference import SeededSchool, SeededSupplier, SeedReference
 from suppliers import service as supplier_service
-from suppliers.models import Product, Supplier, SupplierStatus
+from suppliers.models import Batch, Product, SupplierStatus
 from suppliers.schemas import LicenceCreate, ProductCreate, SupplierCreate, SupplierStanding
 from trace.accounts import system_actor, user_by_username, user_create
 from trace.clock import local_today
 from trace.custody import Actor
 from trace.db import unit_of_work
 from trace.errors import NotFound
-from trace.models import Batch, CustodyEvent, Role, User
+from trace.models import CustodyEvent, Role, User
 
 ADMIN_USERNAME = "admin"
 INSPECTOR_USERNAME = "inspector"
@@ -43,30 +45,6 @@ class SeedError(RuntimeError):
 
 
 # --- reference data --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SeededSupplier:
-    number: int  # 1-based position in suppliers.json; names the account supplier-<n>
-    seed: SeedSupplier
-    supplier: Supplier
-    user: User
-
-
-@dataclass(frozen=True)
-class SeededSchool:
-    seed: SeedSchool
-    school: School
-    staff: tuple[User, User]
-
-
-@dataclass(frozen=True)
-class SeedReference:
-    admin: User
-    inspector: User
-    suppliers: list[SeededSupplier]
-    products: dict[str, tuple[SeedProduct, Product]]  # by product code
-    schools: list[SeededSchool]
 
 
 def staff_username(school_code: str, n: int) -> str:
@@ -235,8 +213,6 @@ def seed_demo(
     and today's times of day may still lie ahead. Refuses a database that already holds
     activity (orders or batches) rather than mixing two demos.
     """
-    from seeds.activity import ActivityGenerator  # the generator is only needed here
-
     if days < 0:
         raise SeedError(f"天数不能为负 / days must not be negative: {days}")
     yesterday = local_today() - timedelta(days=1)

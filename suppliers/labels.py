@@ -10,10 +10,9 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from suppliers import service
-from suppliers.models import STORAGE_ZH
+from suppliers.models import STORAGE_ZH, Batch
 from trace.digital_link import build_digital_link
 from trace.labels import LabelContent, find_cjk_font
-from trace.models import Batch
 from trace.settings import get_settings
 
 

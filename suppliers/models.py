@@ -1,4 +1,4 @@
-"""Suppliers, their licences, and the bulk-ingredient catalogue."""
+"""Suppliers, their licences, the bulk-ingredient catalogue, and batches with their papers and status."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from trace.db import Quantity, UTCDateTime, utcnow
@@ -136,3 +136,67 @@ class ProductUnit(SQLModel, table=True):
     product_id: int = Field(foreign_key="product.id", index=True)
     unit: str = Field(max_length=10)
     factor: Decimal = Field(sa_type=Quantity)
+
+
+class BatchStatus(StrEnum):
+    active = "active"
+    on_hold = "on_hold"
+    recalled = "recalled"
+
+
+BATCH_STATUS_LABELS = {
+    BatchStatus.active: N_("In use"),
+    BatchStatus.on_hold: N_("Sealed (on hold)"),
+    BatchStatus.recalled: N_("Recalled"),
+}
+
+
+# What an inspector does to a batch. 封存 (sealing) is a market-supervision measure, and its
+# end is 解除封存, not a bare "release".
+BATCH_ACTION_LABELS = {
+    "hold": N_("Seal (hold)"),
+    "release": N_("Lift the seal (release)"),
+    "recall": N_("Recall"),
+}
+
+
+class Batch(SQLModel, table=True):
+    """A lot of one product from one supplier: the unit of traceability."""
+
+    __tablename__ = "batch"
+    __table_args__ = (
+        # A GS1 Digital Link (GTIN + lot) must identify exactly one batch.
+        UniqueConstraint("gtin", "lot_code", name="uq_batch_gtin_lot"),
+        # An inspector reads a lot code off a sack, not its GTIN: the search is by lot alone.
+        Index("ix_batch_lot_code", "lot_code"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    supplier_id: int = Field(foreign_key="supplier.id", index=True)
+    product_id: int = Field(foreign_key="product.id", index=True)
+    gtin: str = Field(max_length=14)
+    lot_code: str = Field(max_length=20)
+    production_date: date
+    expiry_date: date
+    quantity: Decimal = Field(sa_type=Quantity)
+    unit: str = Field(max_length=10)
+    # Running total of what left the supplier; kept in step with shipments in the
+    # same transaction so the conservation rule is one conditional UPDATE.
+    shipped_quantity: Decimal = Field(default=Decimal("0.000"), sa_type=Quantity)
+    origin: str = Field(max_length=200)
+    status: BatchStatus = Field(default=BatchStatus.active, max_length=20)
+    registered_by: int = Field(foreign_key="app_user.id")
+    registered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class BatchCertificate(SQLModel, table=True):
+    """Papers that travel with a batch (承诺达标合格证, 动物检疫合格证明, test reports…)."""
+
+    __tablename__ = "batch_certificate"
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="batch.id", index=True)
+    kind: str = Field(max_length=40)
+    number: str = Field(max_length=64)
+    issued_by: str | None = Field(default=None, max_length=200)
+    issued_on: date | None = None

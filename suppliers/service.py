@@ -16,6 +16,11 @@ from suppliers import certificates, cold_chain
 from suppliers.credit_code import validate_credit_code
 from suppliers.licence_numbers import LICENCE_KINDS, parse_licence_number
 from suppliers.models import (
+    BATCH_ACTION_LABELS,
+    BATCH_STATUS_LABELS,
+    Batch,
+    BatchCertificate,
+    BatchStatus,
     Licence,
     LicenceKind,
     Product,
@@ -31,8 +36,8 @@ from trace.custody import Actor, record_event, stream_of
 from trace.db import MAX_QUANTITY, quantity, run_prebuilt, transaction_memo, utcnow
 from trace.digital_link import assign_gtin, normalize_gtin, normalize_lot
 from trace.errors import Conflict, Forbidden, Invalid, NotFound
+from trace.i18n import label
 from trace.locking import lock_for_change, lock_for_gate
-from trace.models import Batch, BatchCertificate, BatchStatus
 from trace.settings import get_settings
 
 # --- suppliers and licences ------------------------------------------------------------------
@@ -344,6 +349,41 @@ def batch_lock(session: Session, batch_id: int) -> Batch:
     batch = lock_for_change(session, Batch, batch_id)
     if batch is None:
         batch_get(session, batch_id)  # raises the 404
+    return batch
+
+
+_TRANSITIONS = {
+    "hold": ({BatchStatus.active}, BatchStatus.on_hold, "holding", "non_conformant"),
+    "release": ({BatchStatus.on_hold}, BatchStatus.active, "inspecting", "conformant"),
+    "recall": ({BatchStatus.active, BatchStatus.on_hold}, BatchStatus.recalled, "holding", "recalled"),
+}
+
+
+def batch_change_status(session: Session, *, actor: Actor, batch_id: int, action: str, reason: str,
+                        occurred_at: datetime | None = None) -> Batch:
+    """Seal (封存), lift the seal (解除封存) or recall a batch, with its custody event.
+
+    Inspections call this for their measures; who may take which is declared on their routes.
+    """
+    allowed_from, target, biz_step, disposition = _TRANSITIONS[action]
+    # The batch lock orders this change with every shipment, receipt and use of the batch:
+    # those decide their gates after taking it, so none is recorded after the hold commits.
+    batch = batch_lock(session, batch_id)
+    if batch.status not in allowed_from:
+        raise Conflict("batch_status_conflict",
+                       f"批次 {batch.lot_code} 当前状态为“{label(BATCH_STATUS_LABELS[batch.status])}”，"
+                       f"不能{label(BATCH_ACTION_LABELS[action])}",
+                       f"Batch {batch.lot_code} is {BATCH_STATUS_LABELS[batch.status].lower()}; cannot "
+                       f"{BATCH_ACTION_LABELS[action].lower()}", current_status=batch.status.value)
+    batch.status = target
+    session.add(batch)
+    record_event(
+        session, stream=stream_of("batch", batch.id), biz_step=biz_step, action="OBSERVE",
+        disposition=disposition, actor=actor, subject_type="batch", subject_id=batch.id,
+        batch_id=batch.id, supplier_id=batch.supplier_id, occurred_at=occurred_at,
+        payload={"action": action, "status": target.value, "reason": reason},
+    )
+    session.flush()
     return batch
 
 

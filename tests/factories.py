@@ -17,12 +17,12 @@ from canteens.schemas import OrderCreate, OrderLineIn, ReceiptCreate, SchoolCrea
 from suppliers import service as supplier_service
 from suppliers.certificates import alternatives
 from suppliers.credit_code import make_credit_code
-from suppliers.models import Product, Supplier
+from suppliers.models import Batch, Product, Supplier
 from suppliers.schemas import BatchCreate, CertificateIn, LicenceCreate, ProductCreate, SupplierCreate
 from trace.accounts import system_actor, token_create, user_create
 from trace.clock import local_today
 from trace.custody import Actor
-from trace.models import Batch, Role, User
+from trace.models import Role, User
 
 _counter = itertools.count(1)
 

@@ -14,7 +14,8 @@ from suppliers.credit_code import validate_credit_code
 from suppliers.licence_numbers import parse_licence_number
 from suppliers.service import LICENCE_MAX_TERM_YEARS, add_years
 
-SCHEMA_MODULES = ("suppliers.schemas", "canteens.schemas", "inspections.schemas", "trace.schemas", "trace.errors")
+SCHEMA_MODULES = ("suppliers.schemas", "canteens.schemas", "inspections.schemas", "trace.schemas",
+                  "trace.query_schemas", "trace.errors")
 
 
 def _models() -> dict[str, type[BaseModel]]:

@@ -9,7 +9,6 @@ from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
 from trace.custody import Actor, record_event, stream_of
-from trace.db import utcnow
 from trace.errors import Invalid, NotFound
 from trace.models import ApiToken, Role, User
 
@@ -65,13 +64,6 @@ def token_create(session: Session, *, user: User, name: str) -> str:
     session.add(ApiToken(user_id=user.id, name=name, token_hash=_token_hash(token)))
     session.flush()
     return token
-
-
-def token_revoke(session: Session, *, token_id: int) -> None:
-    row = session.get(ApiToken, token_id)
-    if row is None:
-        raise NotFound("token_not_found", "令牌不存在", "Token not found", token_id=token_id)
-    row.revoked_at = row.revoked_at or utcnow()
 
 
 # Every authenticated request runs this first: built once, not per request.

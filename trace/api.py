@@ -15,11 +15,10 @@ from trace.deps import ActorDep, AdminDep, SessionDep, WriteDep, require_roles
 from trace.errors import NotFound
 from trace.fields import Offset, PathId
 from trace.models import CustodyEvent, Role, User
+from trace.query_schemas import BackwardTrace, ForwardTrace
 from trace.schemas import (
-    BackwardTrace,
     CheckpointPublic,
     EventPublic,
-    ForwardTrace,
     HeldCheckpoint,
     Me,
     TokenCreate,

@@ -30,6 +30,7 @@ from inspections.api import router as inspections_router  # noqa: E402
 from suppliers.api import router as suppliers_router  # noqa: E402
 from trace import registry  # noqa: E402,F401
 from trace.api import router as trace_router  # noqa: E402
+from trace.batch_reads import router as batch_reads_router  # noqa: E402
 from trace.db import make_engine  # noqa: E402
 from trace.errors import DomainError, ErrorBody, framework_error  # noqa: E402
 from trace.jobs import start_scheduler  # noqa: E402
@@ -164,7 +165,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         # A bug: the server still logs the traceback; the caller gets the documented shape.
         return _refusal(request, framework_error(500))
 
-    for router in (trace_router, suppliers_router, canteens_router, inspections_router):
+    # The batch reads follow the suppliers' routes, where they stood before they moved up a floor.
+    for router in (trace_router, suppliers_router, batch_reads_router, canteens_router, inspections_router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(resolver_router)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")

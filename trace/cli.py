@@ -16,10 +16,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import func, select
 
+from suppliers.models import Batch
 from trace import accounts, checkpoints, migrate, registry
 from trace.db import make_engine, unit_of_work
 from trace.errors import DomainError
-from trace.models import Batch, CustodyEvent, Role, User
+from trace.models import CustodyEvent, Role, User
 from trace.settings import get_settings
 
 app = typer.Typer(help="章丘区校园食堂大宗食材追溯平台 — admin CLI", no_args_is_help=True)

@@ -77,7 +77,6 @@ def require_roles(*roles: Role) -> Callable[[Actor], Actor]:
 
 
 AdminDep = Annotated[Actor, Depends(require_roles(Role.admin))]
-ReaderDep = ActorDep
 
 
 class WriteContext:

@@ -1,4 +1,4 @@
-"""Tables of the custody core: batches, the event log with its hash chains and
+"""Tables of the custody core: the event log with its hash chains and
 checkpoints, accounts, and idempotency records.
 
 Other domains' tables are referred to by foreign-key string only (style rule 2).
@@ -6,14 +6,13 @@ Other domains' tables are referred to by foreign-key string only (style rule 2).
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import DDL, Column, Index, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
-from trace.db import Quantity, UTCDateTime, utcnow
+from trace.db import UTCDateTime, utcnow
 from trace.i18n import N_
 
 
@@ -55,61 +54,6 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-
-class BatchStatus(StrEnum):
-    active = "active"
-    on_hold = "on_hold"
-    recalled = "recalled"
-
-
-BATCH_STATUS_LABELS = {
-    BatchStatus.active: N_("In use"),
-    BatchStatus.on_hold: N_("Sealed (on hold)"),
-    BatchStatus.recalled: N_("Recalled"),
-}
-
-
-class Batch(SQLModel, table=True):
-    """A lot of one product from one supplier: the unit of traceability."""
-
-    __tablename__ = "batch"
-    __table_args__ = (
-        # A GS1 Digital Link (GTIN + lot) must identify exactly one batch.
-        UniqueConstraint("gtin", "lot_code", name="uq_batch_gtin_lot"),
-        # An inspector reads a lot code off a sack, not its GTIN: the search is by lot alone.
-        Index("ix_batch_lot_code", "lot_code"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    supplier_id: int = Field(foreign_key="supplier.id", index=True)
-    product_id: int = Field(foreign_key="product.id", index=True)
-    gtin: str = Field(max_length=14)
-    lot_code: str = Field(max_length=20)
-    production_date: date
-    expiry_date: date
-    quantity: Decimal = Field(sa_type=Quantity)
-    unit: str = Field(max_length=10)
-    # Running total of what left the supplier; kept in step with shipments in the
-    # same transaction so the conservation rule is one conditional UPDATE.
-    shipped_quantity: Decimal = Field(default=Decimal("0.000"), sa_type=Quantity)
-    origin: str = Field(max_length=200)
-    status: BatchStatus = Field(default=BatchStatus.active, max_length=20)
-    registered_by: int = Field(foreign_key="app_user.id")
-    registered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
-
-class BatchCertificate(SQLModel, table=True):
-    """Papers that travel with a batch (承诺达标合格证, 动物检疫合格证明, test reports…)."""
-
-    __tablename__ = "batch_certificate"
-
-    id: int | None = Field(default=None, primary_key=True)
-    batch_id: int = Field(foreign_key="batch.id", index=True)
-    kind: str = Field(max_length=40)
-    number: str = Field(max_length=64)
-    issued_by: str | None = Field(default=None, max_length=200)
-    issued_on: date | None = None
 
 
 class CustodyEvent(SQLModel, table=True):

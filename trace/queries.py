@@ -16,10 +16,10 @@ from sqlmodel import Session
 from canteens.models import KitchenUse, OrderLine, OrderRevision, PurchaseOrder, Receipt, School, Shipment, Stock
 from inspections import service as inspection_service
 from suppliers import service as supplier_service
+from suppliers.models import Batch
 from trace.custody import Actor, events_for_batch
 from trace.digital_link import normalize_lot
 from trace.errors import Forbidden
-from trace.models import Batch
 
 
 def batch_visible_to(session: Session, actor: Actor, batch: Batch) -> bool:

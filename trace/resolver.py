@@ -20,14 +20,22 @@ from inspections import rapid_tests
 from inspections import service as inspection_service
 from inspections.models import TestResult
 from suppliers import service as supplier_service
-from suppliers.models import LICENCE_KIND_LABELS, STORAGE_ZH, SUPPLIER_KIND_LABELS, Licence, Product, Supplier
+from suppliers.models import (
+    LICENCE_KIND_LABELS,
+    STORAGE_ZH,
+    SUPPLIER_KIND_LABELS,
+    Batch,
+    BatchCertificate,
+    Licence,
+    Product,
+    Supplier,
+)
 from trace.clock import local_date
 from trace.deps import SessionDep
 from trace.digital_link import build_digital_link, parse_digital_link
 from trace.errors import DomainError
 from trace.fields import PathId
 from trace.i18n import negotiate_locale, render, translations
-from trace.models import Batch, BatchCertificate
 from trace.settings import get_settings
 
 router = APIRouter(tags=["resolver GS1 数字链接"])

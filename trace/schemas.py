@@ -1,16 +1,14 @@
-"""Shapes of the custody core's API: accounts, events, verification, trace answers."""
+"""Shapes of the custody core's API: accounts, events, verification, checkpoints.
+
+The trace answers, which carry every domain's shapes, are in ``trace.query_schemas``."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from canteens.schemas import ReceiptPublic, ShipmentPublic
-from inspections.schemas import TestResultPublic
-from suppliers.schemas import BatchPublic, CertificatePublic, LicencePublic, ProductPublic, SupplierPublic
 from trace.fields import RowId
 from trace.models import Role
 
@@ -129,53 +127,3 @@ class HeldCheckpoint(BaseModel):
 
     body_text: str
     signature: str
-
-
-class ShipmentWithOrder(BaseModel):
-    shipment: ShipmentPublic
-    order: dict[str, Any]
-
-
-class BackwardTrace(BaseModel):
-    batch: BatchPublic
-    product: ProductPublic
-    supplier: SupplierPublic
-    licences: list[LicencePublic]
-    certificates: list[CertificatePublic]
-    shipments: list[ShipmentWithOrder]
-    receipts: list[ReceiptPublic]
-    tests: list[TestResultPublic]
-    events: list[EventPublic]
-    receipt: ReceiptPublic | None = None
-
-
-class Destination(BaseModel):
-    school_id: int
-    school_code: str
-    school_name: str
-    town: str
-    shipped_quantity: Decimal
-    in_transit_quantity: Decimal
-    received_quantity: Decimal = Field(description="Accepted at the door (验收入库)")
-    rejected_quantity: Decimal = Field(description="Refused at the door (拒收); shipped = in transit + received + rejected")
-    used_quantity: Decimal
-    on_hand_quantity: Decimal
-    last_used_on: date | None
-
-
-class ForwardTotals(BaseModel):
-    """The destinations added up, in the batch's unit."""
-
-    shipped_quantity: Decimal
-    in_transit_quantity: Decimal
-    received_quantity: Decimal
-    rejected_quantity: Decimal
-    used_quantity: Decimal
-    on_hand_quantity: Decimal
-
-
-class ForwardTrace(BaseModel):
-    batch: BatchPublic
-    unit: str
-    destinations: list[Destination]
-    totals: ForwardTotals

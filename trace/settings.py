@@ -58,12 +58,6 @@ class Settings(BaseSettings):
     clenbuterol_positive_below_tc_ratio: float = Field(
         default=1.0, gt=0, description="Colloidal-gold card: T/C line intensity below this is positive (§4.3, V2/U)")
 
-    # Records retention (domain.md §3.1, §8.4)
-    retention_after_expiry_days: int = 183
-    retention_without_expiry_days: int = 730
-
-    licence_warning_days: tuple[int, ...] = (90, 30, 7)
-
     # Licences and suppliers (domain.md §2, §8.2: facts marked U)
     filing_number_pattern: str = Field(
         default=r"YB[0-9]{14}",

@@ -18,6 +18,7 @@ from canteens.models import Shipment, Stock
 from canteens.schemas import ReceiptCreate, ShipmentCreate, UseCreate
 from inspections import service as inspection_service
 from suppliers import service as supplier_service
+from suppliers.models import Batch
 from suppliers.schemas import SupplierStanding
 from tests.factories import (
     days_ago,
@@ -32,7 +33,7 @@ from tests.factories import (
 )
 from trace.accounts import system_actor
 from trace.errors import DomainError
-from trace.models import Batch, CustodyEvent, Role
+from trace.models import CustodyEvent, Role
 
 
 @pytest.fixture

@@ -21,10 +21,9 @@ from seeds import kitchen
 from seeds.loader import seed_demo
 from suppliers import service as supplier_service
 from suppliers.certificates import paper_problems
-from suppliers.models import Product
+from suppliers.models import Batch, BatchCertificate, BatchStatus, Product
 from trace import registry
 from trace.db import make_engine
-from trace.models import Batch, BatchCertificate, BatchStatus
 from trace.settings import get_settings
 
 

@@ -15,12 +15,12 @@ from sqlmodel import Session
 
 from canteens.models import KitchenUse, Receipt, School, Shipment, Stock
 from seeds.loader import SeedError, school_days_ending, school_days_from, seed_demo, seed_reference
-from suppliers.models import Product, Supplier, SupplierStatus
+from suppliers.models import Batch, Product, Supplier, SupplierStatus
 from trace import registry
 from trace.checkpoints import verify_log
 from trace.clock import local_today
 from trace.db import make_engine
-from trace.models import Batch, CustodyEvent, Role, User
+from trace.models import CustodyEvent, Role, User
 
 # A fixed, past start keeps the test world the same whatever day the suite runs.
 START = date(2025, 9, 1)

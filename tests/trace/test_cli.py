@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import func, select, text
 from typer.testing import CliRunner
 
+from suppliers.models import Batch
 from tests.conftest import new_empty_database
 from trace.cli import app as cli
 from trace.db import make_engine
-from trace.models import Batch, CustodyEvent
+from trace.models import CustodyEvent
 from trace.settings import PROJECT_ROOT, get_settings
 
 runner = CliRunner()

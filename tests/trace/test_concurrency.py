@@ -15,10 +15,11 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from canteens.models import KitchenUse, Shipment, Stock
+from suppliers.models import Batch
 from tests.factories import make_world
 from trace.checkpoints import verify_log
 from trace.guard import PROJECT_ROOT
-from trace.models import Batch, CustodyEvent
+from trace.models import CustodyEvent
 
 PROCESSES = 4
 

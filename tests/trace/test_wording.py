@@ -8,12 +8,17 @@ import re
 import pytest
 
 from canteens.models import SchoolKind
-from inspections.models import BATCH_ACTION_LABELS
-from suppliers.models import LICENCE_KIND_LABELS, SUPPLIER_KIND_LABELS
+from suppliers.models import (
+    BATCH_ACTION_LABELS,
+    BATCH_STATUS_LABELS,
+    LICENCE_KIND_LABELS,
+    SUPPLIER_KIND_LABELS,
+    BatchStatus,
+)
 from tests.factories import bearer, days_ago, make_product, make_supplier, make_user, make_world
 from tests.helpers import assert_refused
 from trace.i18n import label
-from trace.models import BATCH_STATUS_LABELS, ROLE_LABELS, BatchStatus, Role
+from trace.models import ROLE_LABELS, Role
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LABELS = {**ROLE_LABELS, **BATCH_STATUS_LABELS, **BATCH_ACTION_LABELS, **LICENCE_KIND_LABELS,

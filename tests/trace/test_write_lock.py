@@ -18,10 +18,10 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from suppliers.models import Batch, BatchStatus
 from tests.factories import bearer, make_world, today
 from trace import registry
 from trace.db import make_engine, reading, write_transaction
-from trace.models import Batch, BatchStatus
 
 
 @pytest.fixture
