@@ -253,12 +253,16 @@ def order_create(session: Session, *, actor: Actor, data: OrderCreate,
     return order
 
 
+# What a revision moves on the order: what a shipment's gate reads under the order's lock.
+_ORDER_MOVES = ("current_revision",)
+
+
 def order_revise(session: Session, *, actor: Actor, order_number: str, data: OrderRevise,
                  occurred_at: datetime | None = None) -> PurchaseOrder:
     """A changed order becomes a new revision; earlier revisions stay as they were."""
     # Locked so that two revisions cannot claim the same number, and so that a shipment
     # deciding on the current revision (it share-locks the order) finishes first.
-    order = lock_for_change(session, PurchaseOrder, order_get(session, order_number).id)
+    order = lock_for_change(session, PurchaseOrder, order_get(session, order_number).id, fresh=_ORDER_MOVES)
     order.current_revision += 1
     session.add(order)
     _write_revision(session, actor=actor, order=order, number=order.current_revision,
@@ -284,7 +288,7 @@ def _current_order_line(session: Session, order_line_id: int) -> tuple[PurchaseO
                        f"Order line {order_line_id} not found", order_line_id=order_line_id)
     revision = session.get(OrderRevision, line.revision_id)
     # Share-locked: a revision of the order waits until this shipment is decided.
-    order = lock_for_gate(session, PurchaseOrder, revision.order_id)
+    order = lock_for_gate(session, PurchaseOrder, revision.order_id, fresh=_ORDER_MOVES)
     if revision.revision != order.current_revision:
         raise Conflict("order_line_superseded",
                        f"订单 {order.order_number} 已修订为第 {order.current_revision} 版，请按最新版本发货",

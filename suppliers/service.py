@@ -51,10 +51,14 @@ def supplier_get(session: Session, supplier_id: int) -> Supplier:
     return supplier
 
 
+# What a change of standing moves: what the supply gates read under the supplier's lock.
+_STANDING = ("status", "dishonest", "status_note")
+
+
 def supplier_lock_for_gate(session: Session, supplier_id: int) -> Supplier:
     """The supplier, read fresh and share-locked: its standing cannot change until the
     caller's transaction ends (lock order: trace.locking)."""
-    supplier = lock_for_gate(session, Supplier, supplier_id)
+    supplier = lock_for_gate(session, Supplier, supplier_id, fresh=_STANDING)
     if supplier is None:
         supplier_get(session, supplier_id)  # raises the 404
     return supplier
@@ -181,7 +185,7 @@ def licence_add(session: Session, *, actor: Actor, supplier_id: int, data: Licen
 def supplier_set_standing(session: Session, *, actor: Actor, supplier_id: int, data: SupplierStanding) -> Supplier:
     # Waits for every shipment, receipt and order deciding on the old standing (they
     # share-lock the row) and makes later ones wait for this one.
-    supplier = lock_for_change(session, Supplier, supplier_id)
+    supplier = lock_for_change(session, Supplier, supplier_id, fresh=_STANDING)
     if supplier is None:
         supplier_get(session, supplier_id)  # raises the 404
     if data.status is not None:
@@ -339,6 +343,10 @@ def batch_get(session: Session, batch_id: int) -> Batch:
     return batch
 
 
+# What a hold, release, recall or shipment moves on a batch: read under the batch's lock.
+_BATCH_MOVES = ("status", "shipped_quantity")
+
+
 def batch_lock(session: Session, batch_id: int) -> Batch:
     """The batch, read fresh and locked for the rest of the transaction.
 
@@ -346,7 +354,7 @@ def batch_lock(session: Session, batch_id: int) -> Batch:
     takes this lock first and decides its gates after it: a use waiting here while a
     hold commits then sees the hold. Lock order: trace.locking.
     """
-    batch = lock_for_change(session, Batch, batch_id)
+    batch = lock_for_change(session, Batch, batch_id, fresh=_BATCH_MOVES)
     if batch is None:
         batch_get(session, batch_id)  # raises the 404
     return batch
