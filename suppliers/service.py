@@ -485,10 +485,6 @@ def batches_of_supplier(session: Session, supplier_id: int, *, limit: int = 100,
     return list(session.execute(statement).scalars())
 
 
-def storage_requires_temperature(product: Product) -> bool:
-    return product.cold_chain
-
-
 # --- papers and cold chain (domain.md §5, §6) --------------------------------------------------
 
 

@@ -16,7 +16,6 @@ from trace.db import MAX_ROW_ID
 RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]  # in a request body
 PathId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]  # in the URL path
 Offset = Annotated[int, Query(ge=0, le=MAX_ROW_ID)]  # paging past rows or ids
-MaybeQueryId = Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)]  # an optional filter by id
 QueryIds = Annotated[list[RowId], Query(min_length=1, max_length=500)]  # ?batch_id=1&batch_id=2
 PageOffset = Annotated[int, Query(ge=0, le=MAX_ROW_ID, description="Rows to skip: the next page starts at offset + limit")]
 PageLimit = Annotated[int, Query(ge=1, le=500, description="At most this many rows (1–500)")]

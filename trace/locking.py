@@ -36,6 +36,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
+from trace.db import run_prebuilt
+
 T = TypeVar("T")
 
 
@@ -56,8 +58,7 @@ def _locked(session: Session, model: type[T], row_id: Any, fresh: tuple[str, ...
     # The lock reads only the columns a status change moves, with a prebuilt statement; the
     # row itself usually sits in the session already. Loading the whole row again with
     # populate_existing cost more than the rest of a kitchen use.
-    session.flush()
-    values = session.connection().execute(_statement(model, fresh, mode), {"row_id": row_id}).first()
+    values = run_prebuilt(session, _statement(model, fresh, mode), {"row_id": row_id}).first()
     if values is None:
         return None
     instance = session.get(model, row_id)
