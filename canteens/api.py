@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from canteens import service
+from canteens.deps import OrderForReader, ReceiptForReader, SchoolForActor, ShipmentForReader, ShipmentForShipper
 from canteens.schemas import (
     CanteenPublic,
     OrderCreate,
@@ -31,18 +32,14 @@ from suppliers import service as supplier_service
 from suppliers.licence_numbers import LICENCE_KINDS, parse_licence_number
 from suppliers.models import BatchStatus
 from trace.clock import local_today
-from trace.custody import Actor
 from trace.db import MAX_ROW_ID
-from trace.deps import ActorDep, AdminDep, SessionDep, WriteDep, require_roles
-from trace.errors import Forbidden, Invalid, ReviewWarning
+from trace.deps import SessionDep, WriteDep
+from trace.errors import Invalid, ReviewWarning
 from trace.fields import PageLimit, PageOffset, PathId
 from trace.labels import render_label_sheet_pdf
-from trace.models import Role
+from trace.policy import SupplierScope, allow
 
 router = APIRouter(tags=["canteens 学校食堂"])
-
-Shipper = Annotated[Actor, Depends(require_roles(Role.admin, Role.supplier))]
-CanteenWriter = Annotated[Actor, Depends(require_roles(Role.admin, Role.canteen_staff))]
 
 
 def school_public(session, school) -> SchoolPublic:
@@ -71,76 +68,61 @@ def order_public(session, order) -> OrderPublic:
     )
 
 
-def _assert_may_read_order(actor: Actor, order) -> None:
-    if (actor.role == "canteen_staff" and order.school_id != actor.school_id) or (
-            actor.role == "supplier" and order.supplier_id != actor.supplier_id):
-        raise Forbidden("order_not_visible", "无权查看该订单", "You may not see this order")
-
-
 @router.get("/schools", response_model=list[SchoolPublic])
-def list_schools(session: SessionDep, actor: ActorDep):
+def list_schools(_: allow("school.read"), session: SessionDep):
     """All schools with their canteens."""
     return [school_public(session, s) for s in service.school_list(session)]
 
 
 @router.post("/schools", response_model=SchoolPublic, status_code=201)
-def create_school(body: SchoolCreate, ctx: WriteDep, _: AdminDep):
+def create_school(_: allow("school.register"), body: SchoolCreate, ctx: WriteDep):
     """Register a school and its canteen (食品经营许可证 JY3…)."""
     return ctx.run(lambda: school_public(ctx.session, service.school_create(ctx.session, actor=ctx.actor, data=body)))
 
 
 @router.get("/schools/{school_id}", response_model=SchoolPublic)
-def get_school(school_id: PathId, session: SessionDep, actor: ActorDep):
+def get_school(_: allow("school.read"), school_id: PathId, session: SessionDep):
     """One school with its canteen."""
     return school_public(session, service.school_get(session, school_id))
 
 
 @router.post("/orders", response_model=OrderPublic, status_code=201)
-def create_order(body: OrderCreate, ctx: WriteDep, _: AdminDep):
+def create_order(_: allow("order.record"), body: OrderCreate, ctx: WriteDep):
     """Record an order as it comes from the procurement platform (revision 1)."""
     return ctx.run(lambda: order_public(ctx.session, service.order_create(ctx.session, actor=ctx.actor, data=body)))
 
 
 @router.post("/orders/{order_number}/revisions", response_model=OrderPublic, status_code=201)
-def revise_order(order_number: str, body: OrderRevise, ctx: WriteDep, _: AdminDep):
+def revise_order(_: allow("order.record"), order_number: str, body: OrderRevise, ctx: WriteDep):
     """Record a change to an order as a new revision; earlier revisions stay."""
     return ctx.run(lambda: order_public(ctx.session, service.order_revise(
         ctx.session, actor=ctx.actor, order_number=order_number, data=body)))
 
 
 @router.get("/orders/{order_number}", response_model=OrderPublic)
-def get_order(order_number: str, session: SessionDep, actor: ActorDep):
+def get_order(_: allow("order.read"), order: OrderForReader, session: SessionDep):
     """An order with every revision."""
-    order = service.order_get(session, order_number)
-    _assert_may_read_order(actor, order)
     return order_public(session, order)
 
 
 @router.post("/shipments", response_model=ShipmentPublic, status_code=201)
-def create_shipment(body: ShipmentCreate, ctx: WriteDep, _: Shipper):
+def create_shipment(_: allow("shipment.create"), body: ShipmentCreate, ctx: WriteDep):
     """A supplier ships part of its batch against an order line."""
     return ctx.run(lambda: ShipmentPublic.model_validate(service.shipment_create(ctx.session, actor=ctx.actor, data=body)))
 
 
 @router.get("/shipments/{shipment_id}", response_model=ShipmentPublic)
-def get_shipment(shipment_id: PathId, session: SessionDep, actor: ActorDep):
+def get_shipment(_: allow("shipment.read"), shipment: ShipmentForReader):
     """One shipment (its supplier, its school, inspectors and admins)."""
-    shipment = service.shipment_get(session, shipment_id)
-    if (actor.role == "canteen_staff" and shipment.school_id != actor.school_id) or (
-            actor.role == "supplier" and shipment.supplier_id != actor.supplier_id):
-        raise Forbidden("shipment_not_visible", "无权查看该发货单", "You may not see this shipment")
     return ShipmentPublic.model_validate(shipment)
 
 
 @router.get("/shipments/{shipment_id}/labels.pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}}})
-def shipment_labels(shipment_id: PathId, session: SessionDep, actor: Shipper,
+def shipment_labels(_: allow("shipment.labels"), shipment: ShipmentForShipper, session: SessionDep,
                     copies: Annotated[int, Query(ge=1, le=200, description="Labels to print (one per package)")] = 1,
                     size: Annotated[Literal["40x30", "60x40"], Query()] = "60x40"):
     """A4 sheet of labels for one shipment, showing the quantity shipped."""
-    shipment = service.shipment_get(session, shipment_id)
-    if actor.role == "supplier" and shipment.supplier_id != actor.supplier_id:
-        raise Forbidden("shipment_not_visible", "无权查看该发货单", "You may not see this shipment")
     batch = supplier_service.batch_get(session, shipment.batch_id)
     content = labels.label_for_batch(session, batch, quantity=shipment.quantity)
     pdf = render_label_sheet_pdf([content] * copies, font_path=labels.label_font(), size=size)
@@ -149,13 +131,13 @@ def shipment_labels(shipment_id: PathId, session: SessionDep, actor: Shipper,
 
 
 @router.post("/receipts", response_model=ReceiptPublic, status_code=201)
-def create_receipt(body: ReceiptCreate, ctx: WriteDep, _: CanteenWriter):
+def create_receipt(_: allow("receipt.create"), body: ReceiptCreate, ctx: WriteDep):
     """The canteen accepts and/or rejects a shipment at the door (验收)."""
     return ctx.run(lambda: ReceiptPublic.model_validate(service.receipt_create(ctx.session, actor=ctx.actor, data=body)))
 
 
 @router.post("/uses", response_model=UsePublic, status_code=201)
-def create_use(body: UseCreate, ctx: WriteDep, _: CanteenWriter):
+def create_use(_: allow("use.create"), body: UseCreate, ctx: WriteDep):
     """出库: take a quantity of a batch into the kitchen for a meal."""
     return ctx.run(lambda: UsePublic.model_validate(service.use_create(ctx.session, actor=ctx.actor, data=body)))
 
@@ -172,19 +154,15 @@ def stock_public(stock, batch, today: date) -> StockPublic:
 
 @router.get("/schools/{school_id}/stock", response_model=list[StockPublic])
 def school_stock(
-    school_id: PathId, session: SessionDep, actor: ActorDep,
+    _: allow("stock.read"), school: SchoolForActor, session: SessionDep,
     include_empty: Annotated[bool, Query(description="Also lots used up (nothing on hand)")] = False,
     status: Annotated[list[BatchStatus] | None, Query(
         description="Only lots in these statuses, e.g. `?status=on_hold&status=recalled`")] = None,
 ):
     """What a canteen holds, per lot, with each lot's status (held, recalled) and days to expiry."""
-    if actor.role == "supplier":
-        raise Forbidden("stock_not_visible", "供应商不能查看学校库存", "Suppliers cannot see school stock")
-    service.assert_acts_for_school(actor, school_id)
-    service.school_get(session, school_id)
     today = local_today()
     return [stock_public(stock, batch, today) for stock, batch in service.stock_lots_of_school(
-        session, school_id, only_on_hand=not include_empty, statuses=status or ())]
+        session, school.id, only_on_hand=not include_empty, statuses=status or ())]
 
 
 DateFrom = Annotated[date | None, Query(
@@ -194,31 +172,25 @@ DateTo = Annotated[date | None, Query(
 
 
 @router.get("/receipts/{receipt_id}", response_model=ReceiptPublic)
-def get_receipt(receipt_id: PathId, session: SessionDep, actor: ActorDep):
+def get_receipt(_: allow("receipt.read"), receipt: ReceiptForReader):
     """One receipt (its school, the supplier that shipped it, inspectors and admins)."""
-    return ReceiptPublic.model_validate(service.receipt_for_reader(session, actor, receipt_id))
+    return ReceiptPublic.model_validate(receipt)
 
 
 @router.get("/schools/{school_id}/receipts", response_model=list[ReceiptPublic])
-def school_receipts(school_id: PathId, session: SessionDep, actor: ActorDep, date_from: DateFrom = None,
+def school_receipts(_: allow("receipt.read"), school: SchoolForActor, session: SessionDep,
+                    supplier_id: SupplierScope, date_from: DateFrom = None,
                     date_to: DateTo = None, limit: PageLimit = 100, offset: PageOffset = 0):
     """A school's receipts by receipt date, oldest first (a supplier sees only what it shipped)."""
-    service.assert_acts_for_school(actor, school_id)
-    service.school_get(session, school_id)
-    supplier_id = actor.supplier_id if actor.role == "supplier" else None
     return [ReceiptPublic.model_validate(r) for r in service.receipts_of_school(
-        session, school_id, supplier_id=supplier_id, date_from=date_from, date_to=date_to, limit=limit, offset=offset)]
+        session, school.id, supplier_id=supplier_id, date_from=date_from, date_to=date_to, limit=limit, offset=offset)]
 
 
 @router.get("/schools/{school_id}/uses", response_model=list[UsePublic])
-def school_uses(school_id: PathId, session: SessionDep, actor: ActorDep, date_from: DateFrom = None,
+def school_uses(_: allow("use.read"), school: SchoolForActor, session: SessionDep, date_from: DateFrom = None,
                 date_to: DateTo = None,
                 batch_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID, description="Only this batch")] = None,
                 limit: PageLimit = 100, offset: PageOffset = 0):
     """A school's kitchen use (出库) by use date, oldest first."""
-    if actor.role == "supplier":
-        raise Forbidden("uses_not_visible", "供应商不能查看学校的出库记录", "Suppliers cannot see a school's kitchen use")
-    service.assert_acts_for_school(actor, school_id)
-    service.school_get(session, school_id)
     return [UsePublic.model_validate(u) for u in service.uses_of_school(
-        session, school_id, batch_id=batch_id, date_from=date_from, date_to=date_to, limit=limit, offset=offset)]
+        session, school.id, batch_id=batch_id, date_from=date_from, date_to=date_to, limit=limit, offset=offset)]

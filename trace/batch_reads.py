@@ -9,20 +9,28 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from suppliers import labels, service
+from suppliers import labels
+from suppliers.models import Batch
 from suppliers.public import batch_public
 from suppliers.schemas import BatchPublic
 from trace.db import MAX_ROW_ID
 from trace.deps import ActorDep, SessionDep
-from trace.errors import Forbidden
 from trace.fields import PageLimit, PageOffset, PathId, QueryIds
 from trace.labels import render_label_png, render_label_sheet_pdf
-from trace.queries import batch_for_reader, batches_with_lot
+from trace.policy import allow
+from trace.queries import batch_for_reader, batches_for_reader
 
 router = APIRouter(tags=["suppliers 供应商"])
+
+
+def batch_of_reader(batch_id: PathId, session: SessionDep, actor: ActorDep) -> Batch:
+    return batch_for_reader(session, actor, batch_id)
+
+
+BatchForReader = Annotated[Batch, Depends(batch_of_reader)]
 
 SupplierFilter = Annotated[int | None, Query(ge=1, le=MAX_ROW_ID, description="Only this supplier's batches")]
 LotCode = Annotated[str | None, Query(
@@ -32,20 +40,11 @@ LotCode = Annotated[str | None, Query(
 
 
 @router.get("/batches", response_model=list[BatchPublic])
-def list_batches(session: SessionDep, actor: ActorDep, supplier_id: SupplierFilter = None, lot_code: LotCode = None,
+def list_batches(actor: allow("batch.read"), session: SessionDep, supplier_id: SupplierFilter = None, lot_code: LotCode = None,
                  limit: PageLimit = 100, offset: PageOffset = 0):
     """Batches of one supplier, or by lot code, newest first (a supplier sees only its own)."""
-    if actor.role == "supplier":
-        if supplier_id not in (None, actor.supplier_id):
-            raise Forbidden("not_your_supplier", "只能查看本供应商的批次", "You can only list your own batches")
-        supplier_id = actor.supplier_id
-    if lot_code is not None:
-        found = batches_with_lot(session, actor, lot_code, supplier_id=supplier_id, limit=limit, offset=offset)
-        return [batch_public(session, b) for b in found]
-    if supplier_id is None or actor.role == "canteen_staff":
-        raise Forbidden("supplier_filter_required", "请按供应商（supplier_id）或批号（lot_code）查询批次",
-                        "List batches per supplier (supplier_id) or by lot code (lot_code)")
-    return [batch_public(session, b) for b in service.batches_of_supplier(session, supplier_id, limit=limit, offset=offset)]
+    found = batches_for_reader(session, actor, supplier_id=supplier_id, lot_code=lot_code, limit=limit, offset=offset)
+    return [batch_public(session, b) for b in found]
 
 
 LABEL_PNG = {200: {"content": {"image/png": {}}, "description": "The label, sized to the dot"}}
@@ -53,18 +52,17 @@ LABEL_PDF = {200: {"content": {"application/pdf": {}}, "description": "A4 sheet(
 
 
 @router.get("/batches/{batch_id}/label.png", response_class=Response, responses=LABEL_PNG)
-def batch_label(batch_id: PathId, session: SessionDep, actor: ActorDep,
+def batch_label(_: allow("batch.label"), batch: BatchForReader, session: SessionDep,
                 size: Annotated[Literal["40x30", "60x40"], Query(description="Label size in mm")] = "40x30",
                 dpi: Annotated[int, Query(description="Printer resolution: 203 or 300")] = 203):
     """The batch's QR label as a PNG for a 203 or 300 dpi thermal printer."""
-    batch = batch_for_reader(session, actor, batch_id)
     png = render_label_png(labels.label_for_batch(session, batch), size=size, dpi=dpi, font_path=labels.label_font())
     return Response(png, media_type="image/png",
                     headers={"Content-Disposition": f'inline; filename="label-{batch.lot_code}-{size}-{dpi}dpi.png"'})
 
 
 @router.get("/labels/sheet.pdf", response_class=Response, responses=LABEL_PDF)
-def label_sheet(session: SessionDep, actor: ActorDep,
+def label_sheet(actor: allow("batch.label"), session: SessionDep,
                 batch_id: QueryIds,
                 size: Annotated[Literal["40x30", "60x40"], Query()] = "60x40"):
     """A printable A4 sheet of labels for any list of batches (``?batch_id=1&batch_id=2``)."""
@@ -74,6 +72,6 @@ def label_sheet(session: SessionDep, actor: ActorDep,
 
 
 @router.get("/batches/{batch_id}", response_model=BatchPublic)
-def get_batch(batch_id: PathId, session: SessionDep, actor: ActorDep):
+def get_batch(_: allow("batch.read"), batch: BatchForReader, session: SessionDep):
     """One batch, if the caller may see it."""
-    return batch_public(session, batch_for_reader(session, actor, batch_id))
+    return batch_public(session, batch)

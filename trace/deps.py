@@ -1,5 +1,5 @@
 """FastAPI dependencies shared by every domain: the session, the authenticated
-actor, role guards, and the write context that commits once and makes retried
+actor, and the write context that commits once and makes retried
 POSTs idempotent."""
 
 from __future__ import annotations
@@ -20,9 +20,8 @@ from sqlmodel import Session
 from trace.accounts import user_for_token
 from trace.custody import Actor
 from trace.db import reading, write_transaction
-from trace.errors import DomainError, Forbidden, Invalid
-from trace.i18n import label
-from trace.models import ROLE_LABELS, IdempotencyRecord, Role
+from trace.errors import DomainError, Invalid
+from trace.models import IdempotencyRecord
 
 T = TypeVar("T")
 
@@ -57,26 +56,6 @@ def get_actor(
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]
-
-
-def require_roles(*roles: Role) -> Callable[[Actor], Actor]:
-    allowed = {r.value for r in roles}
-
-    def guard(actor: ActorDep) -> Actor:
-        if actor.role not in allowed:
-            raise Forbidden(
-                "role_not_allowed",
-                f"当前角色（{label(ROLE_LABELS[Role(actor.role)])}）无权执行此操作",
-                "Your role may not do this",
-                role=actor.role,
-                allowed=sorted(allowed),
-            )
-        return actor
-
-    return guard
-
-
-AdminDep = Annotated[Actor, Depends(require_roles(Role.admin))]
 
 
 class WriteContext:

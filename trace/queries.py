@@ -62,6 +62,21 @@ def batches_with_lot(session: Session, actor: Actor, lot_code: str, *, supplier_
     return list(session.execute(statement.order_by(Batch.id.desc()).limit(limit).offset(offset)).scalars())
 
 
+def batches_for_reader(session: Session, actor: Actor, *, supplier_id: int | None, lot_code: str | None,
+                       limit: int, offset: int) -> list[Batch]:
+    """Batches of one supplier, or by lot code, newest first; a supplier lists only its own."""
+    if actor.role == "supplier":
+        if supplier_id not in (None, actor.supplier_id):
+            raise Forbidden("not_your_supplier", "只能查看本供应商的批次", "You can only list your own batches")
+        supplier_id = actor.supplier_id
+    if lot_code is not None:
+        return batches_with_lot(session, actor, lot_code, supplier_id=supplier_id, limit=limit, offset=offset)
+    if supplier_id is None or actor.role == "canteen_staff":
+        raise Forbidden("supplier_filter_required", "请按供应商（supplier_id）或批号（lot_code）查询批次",
+                        "List batches per supplier (supplier_id) or by lot code (lot_code)")
+    return supplier_service.batches_of_supplier(session, supplier_id, limit=limit, offset=offset)
+
+
 def _order_of_line(session: Session, line_id: int) -> dict[str, Any]:
     line = session.get(OrderLine, line_id)
     revision = session.get(OrderRevision, line.revision_id)
@@ -101,22 +116,16 @@ def trace_backward(session: Session, actor: Actor, batch_id: int) -> dict[str, A
     }
 
 
-def trace_backward_from_receipt(session: Session, actor: Actor, receipt_id: int) -> dict[str, Any]:
-    from canteens.service import receipt_get
-
-    receipt = receipt_get(session, receipt_id)
-    if actor.role == "canteen_staff" and receipt.school_id != actor.school_id:
-        raise Forbidden("not_your_school", "只能查看本校的验收记录", "You can only see your school's receipts")
+def trace_backward_from_receipt(session: Session, actor: Actor, receipt: Receipt) -> dict[str, Any]:
+    """From a receipt the caller may see (``canteens.deps.receipt_for_reader``) back to the source."""
     return {"receipt": receipt, **trace_backward(session, actor, receipt.batch_id)}
 
 
 def trace_forward(session: Session, actor: Actor, batch_id: int) -> dict[str, Any]:
     """From a batch to every canteen it was sent to: shipped, in transit, accepted, rejected,
     used and on hand, and those added up."""
+    # Canteen staff hold no "trace.forward" permission (trace.policy): where else a batch went is not theirs to see.
     batch = batch_for_reader(session, actor, batch_id)
-    if actor.role == "canteen_staff":
-        raise Forbidden("forward_trace_not_allowed", "食堂人员不能查看其他学校的去向",
-                        "Canteen staff cannot see where else a batch went")
     rows = session.execute(
         select(Shipment.school_id, Shipment.quantity, Shipment.accounted_quantity).where(Shipment.batch_id == batch.id)
     ).all()

@@ -36,9 +36,11 @@ from trace.digital_link import build_digital_link, parse_digital_link
 from trace.errors import DomainError
 from trace.fields import PathId
 from trace.i18n import negotiate_locale, render, translations
+from trace.policy import public
 from trace.settings import get_settings
 
-router = APIRouter(tags=["resolver GS1 数字链接"])
+router = APIRouter(tags=["resolver GS1 数字链接"],
+                   dependencies=[public("a QR label on a batch opens these for anyone, parents first")])
 
 GS1_VOC = "https://gs1.org/voc/"
 LINKSET_TYPE = "application/linkset+json"

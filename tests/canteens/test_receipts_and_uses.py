@@ -71,16 +71,18 @@ def test_a_receipt_that_does_not_exist_is_not_found(client, session, world):
     assert_refused(_get(client, session, world.inspector, "/receipts/999"), 404, "receipt_not_found")
 
 
-def test_canteen_staff_cannot_read_another_schools_receipt(client, session, world, receipt):
+def test_another_schools_receipt_is_not_found_for_canteen_staff(client, session, world, receipt):
+    """Ids say nothing about other schools' business: the answer is the one for an id that names nothing."""
     response = _get(client, session, _other_school_staff(session), f"/receipts/{receipt.id}")
 
-    assert_refused(response, 403, "receipt_not_visible")
+    error = assert_refused(response, 404, "receipt_not_found")
+    assert error["message"]["en"] == f"Receipt {receipt.id} not found"
 
 
-def test_a_supplier_cannot_read_the_receipt_of_another_suppliers_shipment(client, session, world, receipt):
+def test_the_receipt_of_another_suppliers_shipment_is_not_found_for_a_supplier(client, session, world, receipt):
     response = _get(client, session, _other_supplier_user(session), f"/receipts/{receipt.id}")
 
-    assert_refused(response, 403, "receipt_not_visible")
+    assert_refused(response, 404, "receipt_not_found")
 
 
 # --- a school's receipts by date ---------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from canteens.models import OrderRevision, PurchaseOrder
 from tests.factories import bearer, make_school, make_supplier, make_user, make_world, today
 from tests.helpers import assert_refused
 from trace.models import Role
@@ -116,3 +117,26 @@ def test_canteen_staff_cannot_create_orders_or_suppliers(client, session, world)
         "delivery_date": today().isoformat(),
         "lines": [{"line_number": 1, "product_id": world.product.id, "quantity": "1", "unit": "kg",
                    "unit_price_fen": 1}]}), 403, "role_not_allowed")
+
+
+def test_another_schools_order_is_not_found_for_canteen_staff(client, session, world):
+    other_staff = make_user(session, Role.canteen_staff, school_id=make_school(session).id)
+    order_number = session.get(PurchaseOrder, session.get(OrderRevision, world.line.revision_id).order_id).order_number
+    response = client.get(f"/api/v1/orders/{order_number}", headers=bearer(session, other_staff))
+    error = assert_refused(response, 404, "order_not_found")
+    assert error["message"]["en"] == f"Order {order_number} not found"
+
+
+def test_another_suppliers_shipment_is_not_found_for_a_supplier(client, session, world):
+    shipment = world.ship(session, "10")
+    session.commit()
+    intruder = make_user(session, Role.supplier, supplier_id=make_supplier(session).id)
+    for path in (f"/api/v1/shipments/{shipment.id}", f"/api/v1/shipments/{shipment.id}/labels.pdf"):
+        assert_refused(client.get(path, headers=bearer(session, intruder)), 404, "shipment_not_found")
+
+
+def test_the_school_and_the_supplier_of_a_shipment_both_read_it(client, session, world):
+    shipment = world.ship(session, "10")
+    session.commit()
+    for user in (world.staff, world.supplier_user, world.inspector):
+        assert client.get(f"/api/v1/shipments/{shipment.id}", headers=bearer(session, user)).status_code == 200
