@@ -1,0 +1,148 @@
+"""Who gets what: every route × every kind of caller, written out as the specification.
+
+The callers: a visitor with no credentials; an admin; an inspector; the supplier of the
+batch and a user of another supplier; the canteen staff of the school the batch was sent
+to and a canteen user of another school. Each answer is one of:
+
+- ``ok``: the route did its work (200/201; a redirect for a QR link), or for a write sent
+  with an empty body, got past who-may and was refused only for the body (422);
+- ``401``: sign in first; ``403``: this role or party may not; ``404``: a record of
+  another party, told as an id that names nothing.
+
+The table is written by hand, not derived from ``trace/policy.py``: it is what the policy
+must produce. A route the app serves but the table does not list fails the last test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from fastapi.routing import APIRoute, iter_route_contexts
+
+from canteens.models import OrderRevision, PurchaseOrder
+from tests.factories import bearer, make_school, make_supplier, make_user, make_world
+from trace import checkpoints
+from trace.models import Role
+
+CALLERS = ("visitor", "admin", "inspector", "supplier", "other_supplier", "canteen", "other_canteen")
+
+# method, path template, then one answer per caller in CALLERS' order.
+MATRIX: list[tuple[str, str, str]] = [
+    # accounts and the custody core
+    ("GET", "/api/v1/me", "401 ok ok ok ok ok ok"),
+    ("POST", "/api/v1/users", "401 ok 403 403 403 403 403"),
+    ("POST", "/api/v1/users/{user}/tokens", "401 ok 403 403 403 403 403"),
+    ("GET", "/api/v1/events", "401 ok ok 403 403 403 403"),
+    ("GET", "/api/v1/chains/verify", "401 ok ok 403 403 403 403"),
+    ("POST", "/api/v1/chains/verify", "401 ok ok 403 403 403 403"),
+    ("POST", "/api/v1/checkpoints", "401 ok ok 403 403 403 403"),
+    ("GET", "/api/v1/checkpoints/latest", "401 ok ok ok ok ok ok"),
+    ("GET", "/api/v1/checkpoints/public-key", "ok ok ok ok ok ok ok"),
+    # trace queries: a batch is visible to its supplier and to the schools it was sent to
+    ("GET", "/api/v1/batches/{batch}/trace/backward", "401 ok ok ok 403 ok 403"),
+    ("GET", "/api/v1/receipts/{receipt}/trace/backward", "401 ok ok ok 404 ok 404"),
+    ("GET", "/api/v1/batches/{batch}/trace/forward", "401 ok ok ok 403 403 403"),
+    # suppliers, licences, products, batches
+    ("GET", "/api/v1/suppliers", "401 ok ok ok ok ok ok"),
+    ("POST", "/api/v1/suppliers", "401 ok 403 403 403 403 403"),
+    ("GET", "/api/v1/suppliers/{supplier}", "401 ok ok ok ok ok ok"),
+    ("POST", "/api/v1/suppliers/{supplier}/licences", "401 ok 403 403 403 403 403"),
+    ("POST", "/api/v1/suppliers/{supplier}/standing", "401 ok 403 403 403 403 403"),
+    ("GET", "/api/v1/products", "401 ok ok ok ok ok ok"),
+    ("POST", "/api/v1/products", "401 ok 403 403 403 403 403"),
+    ("POST", "/api/v1/batches", "401 ok 403 ok ok 403 403"),
+    ("GET", "/api/v1/batches?supplier_id={supplier}", "401 ok ok ok 403 403 403"),
+    ("GET", "/api/v1/batches/{batch}", "401 ok ok ok 403 ok 403"),
+    ("GET", "/api/v1/batches/{batch}/label.png", "401 ok ok ok 403 ok 403"),
+    ("GET", "/api/v1/labels/sheet.pdf?batch_id={batch}", "401 ok ok ok 403 ok 403"),
+    # market supervision's measures
+    ("POST", "/api/v1/batches/{batch}/hold", "401 403 ok 403 403 403 403"),
+    ("POST", "/api/v1/batches/{batch}/release", "401 403 ok 403 403 403 403"),
+    ("POST", "/api/v1/batches/{batch}/recall", "401 ok ok 403 403 403 403"),
+    # schools, orders, deliveries, stock, kitchen use
+    ("GET", "/api/v1/schools", "401 ok ok ok ok ok ok"),
+    ("POST", "/api/v1/schools", "401 ok 403 403 403 403 403"),
+    ("GET", "/api/v1/schools/{school}", "401 ok ok ok ok ok ok"),
+    ("POST", "/api/v1/orders", "401 ok 403 403 403 403 403"),
+    ("POST", "/api/v1/orders/{order}/revisions", "401 ok 403 403 403 403 403"),
+    ("GET", "/api/v1/orders/{order}", "401 ok ok ok 404 ok 404"),
+    ("POST", "/api/v1/shipments", "401 ok 403 ok ok 403 403"),
+    ("GET", "/api/v1/shipments/{shipment}", "401 ok ok ok 404 ok 404"),
+    ("GET", "/api/v1/shipments/{shipment}/labels.pdf", "401 ok 403 ok 404 403 403"),
+    ("POST", "/api/v1/receipts", "401 ok 403 403 403 ok ok"),
+    ("GET", "/api/v1/receipts/{receipt}", "401 ok ok ok 404 ok 404"),
+    ("POST", "/api/v1/uses", "401 ok 403 403 403 ok ok"),
+    ("GET", "/api/v1/schools/{school}/stock", "401 ok ok 403 403 ok 403"),
+    # a supplier reads a school's receipts of what it supplied (another supplier: none)
+    ("GET", "/api/v1/schools/{school}/receipts", "401 ok ok ok ok ok 403"),
+    ("GET", "/api/v1/schools/{school}/uses", "401 ok ok 403 403 ok 403"),
+    # the QR label's links: open to everyone
+    ("GET", "/01/{gtin}/10/{lot}", "ok ok ok ok ok ok ok"),
+    ("GET", "/.well-known/gs1resolver", "ok ok ok ok ok ok ok"),
+    ("GET", "/public/batches/{batch}", "ok ok ok ok ok ok ok"),
+    ("GET", "/public/batches/{batch}/traceability.json", "ok ok ok ok ok ok ok"),
+    ("GET", "/public/batches/{batch}/certificates.json", "ok ok ok ok ok ok ok"),
+]
+
+
+@dataclass
+class Scene:
+    ids: dict[str, object]
+    headers: dict[str, dict[str, str]]
+
+
+def _scene(session) -> Scene:
+    world = make_world(session)
+    receipt = world.receive(session, world.ship(session, "10"), "10")
+    shipment = world.ship(session, "5")
+    checkpoints.checkpoint_create(session, key=checkpoints.load_or_create_signing_key())
+    order = session.get(PurchaseOrder, session.get(OrderRevision, world.line.revision_id).order_id)
+    session.commit()
+    users = {
+        "admin": world.admin, "inspector": world.inspector, "supplier": world.supplier_user,
+        "other_supplier": make_user(session, Role.supplier, supplier_id=make_supplier(session).id),
+        "canteen": world.staff,
+        "other_canteen": make_user(session, Role.canteen_staff, school_id=make_school(session).id),
+    }
+    headers = {"visitor": {}} | {name: bearer(session, user) for name, user in users.items()}
+    ids = {"batch": world.batch.id, "receipt": receipt.id, "shipment": shipment.id, "school": world.school.id,
+           "supplier": world.supplier.id, "order": order.order_number, "user": world.staff.id,
+           "gtin": world.batch.gtin, "lot": world.batch.lot_code}
+    return Scene(ids, headers)
+
+
+def _answer(method: str, status: int) -> str:
+    if status in (401, 403, 404):
+        return str(status)
+    if 200 <= status < 400 or (method == "POST" and status == 422):
+        return "ok"
+    return f"unexpected {status}"
+
+
+@pytest.mark.parametrize(("method", "path", "expected"), MATRIX, ids=[f"{m} {p}" for m, p, _ in MATRIX])
+def test_each_caller_gets_the_answer_the_policy_promises(client, session, method, path, expected):
+    scene = _scene(session)
+    url = path.format(**scene.ids)
+    answers = {}
+    for caller in CALLERS:
+        kwargs = {"json": {}} if method == "POST" else {}
+        response = client.request(method, url, headers=scene.headers[caller], follow_redirects=False, **kwargs)
+        answers[caller] = _answer(method, response.status_code)
+    assert answers == dict(zip(CALLERS, expected.split(), strict=True))
+
+
+def test_the_matrix_lists_every_route_the_app_serves(app):
+    served = {(method, context.path) for context in iter_route_contexts(app.routes)
+              if isinstance(context.original_route, APIRoute) for method in context.methods if method != "HEAD"}
+    listed = {(method, path.split("?")[0].replace("{gtin}/10/{lot}", "{rest:path}")) for method, path, _ in MATRIX}
+    placeholders = {"{batch}": "{batch_id}", "{receipt}": "{receipt_id}", "{shipment}": "{shipment_id}",
+                    "{school}": "{school_id}", "{supplier}": "{supplier_id}", "{order}": "{order_number}",
+                    "{user}": "{user_id}", "/01/{rest:path}": "/01/{rest:path}"}
+    normalised = set()
+    for method, path in listed:
+        for short, name in placeholders.items():
+            path = path.replace(short, name)
+        normalised.add((method, path))
+    assert served - normalised == set(), "routes missing from the access matrix"
+    assert normalised - served == set(), "the matrix lists routes the app does not serve"
