@@ -6,7 +6,7 @@ to and a canteen user of another school. Each answer is one of:
 
 - ``ok``: the route did its work (200/201; a redirect for a QR link), or for a write sent
   with an empty body, got past who-may and was refused only for the body (422);
-- ``401``: sign in first; ``403``: this role or party may not; ``404``: a record of
+- ``401``: sign in first (the API); ``signin``: a page sends a visitor to the sign-in page; ``403``: this role or party may not; ``404``: a record of
   another party, told as an id that names nothing.
 
 The table is written by hand, not derived from ``trace/policy.py``: it is what the policy
@@ -112,7 +112,10 @@ def _scene(session) -> Scene:
     return Scene(ids, headers)
 
 
-def _answer(method: str, status: int) -> str:
+def _answer(method: str, response) -> str:
+    status = response.status_code
+    if status in (302, 303) and response.headers["location"].startswith("/signin"):
+        return "signin"
     if status in (401, 403, 404):
         return str(status)
     if 200 <= status < 400 or (method == "POST" and status == 422):
@@ -128,7 +131,7 @@ def test_each_caller_gets_the_answer_the_policy_promises(client, session, method
     for caller in CALLERS:
         kwargs = {"json": {}} if method == "POST" else {}
         response = client.request(method, url, headers=scene.headers[caller], follow_redirects=False, **kwargs)
-        answers[caller] = _answer(method, response.status_code)
+        answers[caller] = _answer(method, response)
     assert answers == dict(zip(CALLERS, expected.split(), strict=True))
 
 
