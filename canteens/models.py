@@ -11,6 +11,7 @@ from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from trace.db import Quantity, UTCDateTime, utcnow
+from trace.i18n import N_
 
 
 class SchoolKind(StrEnum):
@@ -161,7 +162,7 @@ class Meal(StrEnum):
     dinner = "dinner"
 
 
-MEAL_ZH = {Meal.breakfast: "早餐", Meal.lunch: "午餐", Meal.dinner: "晚餐"}
+MEAL_LABELS = {Meal.breakfast: N_("Breakfast"), Meal.lunch: N_("Lunch"), Meal.dinner: N_("Dinner")}
 
 
 class KitchenUse(SQLModel, table=True):

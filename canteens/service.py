@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from canteens import receiving
 from canteens.models import (
-    MEAL_ZH,
+    MEAL_LABELS,
     Canteen,
     KitchenUse,
     OrderLine,
@@ -44,6 +44,7 @@ from trace.clock import assert_not_future, local_today, local_zone
 from trace.custody import Actor, record_event, stream_of
 from trace.db import Quantity, dialect_insert, insert_now, quantity, run_prebuilt, utcnow
 from trace.errors import Conflict, Forbidden, Invalid, NotFound
+from trace.i18n import label
 from trace.locking import lock_for_change, lock_for_gate
 from trace.settings import get_settings
 
@@ -547,7 +548,7 @@ def use_create(session: Session, *, actor: Actor, data: UseCreate, occurred_at: 
         batch_id=batch.id, supplier_id=batch.supplier_id, school_id=school_id,
         payload={"quantity": amount, "unit": product.unit, "declared_quantity": data.quantity,
                  "declared_unit": data.unit, "use_date": data.use_date, "meal": data.meal.value,
-                 "meal_zh": MEAL_ZH[data.meal], "dish": data.dish},
+                 "meal_zh": label(MEAL_LABELS[data.meal], "zh-CN"), "dish": data.dish},
     )
     use = insert_now(session, KitchenUse, school_id=school_id, batch_id=batch.id, quantity=amount, unit=product.unit,
                      use_date=data.use_date, meal=data.meal, dish=data.dish, used_by=actor.user_id,

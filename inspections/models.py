@@ -12,7 +12,9 @@ from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
+from inspections.rapid_tests import CLENBUTEROL, ENZYME_INHIBITION
 from trace.db import Quantity, UTCDateTime, utcnow
+from trace.i18n import N_
 
 
 class TestOutcome(StrEnum):
@@ -25,6 +27,22 @@ class TestOutcome(StrEnum):
     passed = "pass"
     warning = "warning"  # e.g. enzyme inhibition in the configurable 40–50 % band
     failed = "fail"
+
+
+OUTCOME_LABELS = {
+    TestOutcome.passed: N_("Pass"),
+    TestOutcome.warning: N_("Warning"),
+    TestOutcome.failed: N_("Fail"),
+}
+
+LAB_REPORT = "lab_report"
+
+# What each kind of test is called on a page; a kind not named here is shown as it is stored.
+TEST_KIND_LABELS = {
+    ENZYME_INHIBITION: N_("Pesticide residue rapid test (enzyme inhibition)"),
+    CLENBUTEROL: N_("Clenbuterol rapid test"),
+    LAB_REPORT: N_("Laboratory test"),
+}
 
 
 class TestResult(SQLModel, table=True):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from trace.i18n import N_
 from trace.settings import Settings
 
 ENZYME_INHIBITION = "pesticide_enzyme_inhibition"
@@ -23,9 +24,9 @@ class Verdict(StrEnum):
     positive = "positive"
 
 
-VERDICT_NAMES = {
-    "zh-CN": {Verdict.negative: "阴性", Verdict.positive: "阳性（待确证）"},
-    "en": {Verdict.negative: "Negative", Verdict.positive: "Positive (to be confirmed)"},
+VERDICT_LABELS = {
+    Verdict.negative: N_("Negative"),
+    Verdict.positive: N_("Positive (to be confirmed)"),
 }
 
 
@@ -87,11 +88,12 @@ class Standing(StrEnum):
     not_repeated = "not_repeated"  # a re-test came out negative: the first positive does not count
 
 
-STANDING_NAMES = {
-    Standing.negative: "阴性",
-    Standing.awaiting_retest: "阳性（待确证）：待复检",
-    Standing.counts: "快检阳性（复检均为阳性）：暂停使用，送有资质的检验机构确证",
-    Standing.not_repeated: "初检阳性未被复检重现，不作为阳性结果",
+STANDING_LABELS = {
+    Standing.negative: N_("Negative"),
+    Standing.awaiting_retest: N_("Positive (to be confirmed): awaiting re-tests"),
+    Standing.counts: N_("Rapid-test positive (every re-test positive): stop using the batch and send it to a "
+                        "qualified laboratory to confirm"),
+    Standing.not_repeated: N_("The first positive was not repeated by the re-tests: it does not count as a positive"),
 }
 
 

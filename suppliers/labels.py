@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from suppliers import service
-from suppliers.models import STORAGE_ZH, Batch
+from suppliers.models import STORAGE_LABELS, Batch
 from trace.digital_link import build_digital_link
+from trace.i18n import label
 from trace.labels import LabelContent, find_cjk_font
 from trace.settings import get_settings
 
@@ -34,7 +35,7 @@ def label_for_batch(session: Session, batch: Batch, *, quantity: Decimal | None 
         lot=batch.lot_code,
         production_date=batch.production_date,
         expiry_date=batch.expiry_date,
-        storage_condition=STORAGE_ZH[product.storage],
+        storage_condition=label(STORAGE_LABELS[product.storage], "zh-CN"),
         quantity_text=f"{quantity.normalize():f} {batch.unit}" if quantity is not None else None,
     )
 

@@ -95,10 +95,10 @@ class StorageCondition(StrEnum):
     frozen = "frozen"
 
 
-STORAGE_ZH = {
-    StorageCondition.ambient: "常温",
-    StorageCondition.chilled: "冷藏",
-    StorageCondition.frozen: "冷冻",
+STORAGE_LABELS = {
+    StorageCondition.ambient: N_("Ambient"),
+    StorageCondition.chilled: N_("Chilled"),
+    StorageCondition.frozen: N_("Frozen"),
 }
 
 

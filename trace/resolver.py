@@ -18,11 +18,11 @@ from sqlalchemy import bindparam, select
 
 from inspections import rapid_tests
 from inspections import service as inspection_service
-from inspections.models import TestResult
+from inspections.models import OUTCOME_LABELS, TEST_KIND_LABELS, TestResult
 from suppliers import service as supplier_service
 from suppliers.models import (
     LICENCE_KIND_LABELS,
-    STORAGE_ZH,
+    STORAGE_LABELS,
     SUPPLIER_KIND_LABELS,
     Batch,
     BatchCertificate,
@@ -35,7 +35,7 @@ from trace.deps import SessionDep
 from trace.digital_link import build_digital_link, parse_digital_link
 from trace.errors import DomainError
 from trace.fields import PathId
-from trace.i18n import negotiate_locale, render, translations
+from trace.i18n import label, negotiate_locale, render, translations
 from trace.policy import public
 from trace.settings import get_settings
 
@@ -45,13 +45,6 @@ router = APIRouter(tags=["resolver GS1 数字链接"],
 GS1_VOC = "https://gs1.org/voc/"
 LINKSET_TYPE = "application/linkset+json"
 DEFAULT_LINK_TYPE = "pip"
-TEST_NAMES = {"zh-CN": {"pesticide_enzyme_inhibition": "农药残留快检（酶抑制法）", "clenbuterol": "瘦肉精快检",
-                        "lab_report": "实验室检验"},
-              "en": {"pesticide_enzyme_inhibition": "Pesticide residue rapid test (enzyme inhibition)",
-                     "clenbuterol": "Clenbuterol rapid test", "lab_report": "Laboratory test"}}
-OUTCOME_NAMES = {"zh-CN": {"pass": "合格", "warning": "预警", "fail": "不合格"},
-                 "en": {"pass": "Pass", "warning": "Warning", "fail": "Fail"}}
-STORAGE_EN = {"ambient": "Ambient", "chilled": "Chilled", "frozen": "Frozen"}
 
 
 class LinkedBatch(Protocol):
@@ -65,8 +58,8 @@ class LinkedBatch(Protocol):
 def _result_name(test, locale: str) -> str:
     """A rapid test reads 阴性 / 阳性（待确证）, never 合格 / 不合格 (domain.md §4.2); a laboratory's outcome is its own."""
     if test.verdict is not None:
-        return rapid_tests.VERDICT_NAMES[locale][rapid_tests.Verdict(test.verdict)]
-    return OUTCOME_NAMES[locale][test.outcome.value]
+        return label(rapid_tests.VERDICT_LABELS[rapid_tests.Verdict(test.verdict)], locale)
+    return label(OUTCOME_LABELS[test.outcome], locale)
 
 
 def batch_uri(batch: LinkedBatch) -> str:
@@ -245,8 +238,7 @@ def public_batch_page(request: Request, batch_id: PathId, session: SessionDep) -
         certificates=connection.execute(_CERTIFICATES, {"batch_id": batch_id}).all(),
         tests=[{"kind": t.kind, "outcome": t.outcome, "tested_on": local_date(t.tested_at),
                 "result": _result_name(t, locale)} for t in tests],
-        test_names=TEST_NAMES[locale], outcome_names=OUTCOME_NAMES[locale],
-        storage=STORAGE_ZH[product.storage] if locale == "zh-CN" else STORAGE_EN[product.storage.value],
+        test_kind_labels=TEST_KIND_LABELS, storage_label=STORAGE_LABELS[product.storage],
         traceability_href=f"/public/batches/{batch_id}/traceability.json",
     )
     return HTMLResponse(html, headers={"Content-Language": locale, "Vary": "Accept-Language"})

@@ -18,6 +18,7 @@ from tests.factories import make_world
 from trace.custody import events_for_batch
 from trace.db import utcnow
 from trace.errors import Conflict, Invalid
+from trace.i18n import label
 from trace.settings import Settings
 
 ENZYME = rapid_tests.ENZYME_INHIBITION
@@ -44,7 +45,7 @@ def test_a_clenbuterol_card_with_a_weak_t_line_is_positive_section_4_3():
 
 
 def test_rapid_results_are_named_negative_and_positive_to_be_confirmed_not_pass_or_fail_section_4_2():
-    names = rapid_tests.VERDICT_NAMES["zh-CN"]
+    names = {verdict: label(message, "zh-CN") for verdict, message in rapid_tests.VERDICT_LABELS.items()}
     assert (names[Verdict.negative], names[Verdict.positive]) == ("阴性", "阳性（待确证）")
     assert not {"合格", "不合格"} & set(names.values())
 

@@ -3,29 +3,49 @@ inside Chinese messages, 封存 / 解除封存 as market supervision's measures,
 
 from __future__ import annotations
 
+import ast
 import re
+from enum import Enum
 
 import pytest
 
-from canteens.models import SchoolKind
+from canteens.models import MEAL_LABELS, Meal, SchoolKind
+from inspections import rapid_tests
+from inspections.models import LAB_REPORT, OUTCOME_LABELS, TEST_KIND_LABELS, TestOutcome
+from inspections.rapid_tests import STANDING_LABELS, VERDICT_LABELS, Standing, Verdict
 from suppliers.models import (
     BATCH_ACTION_LABELS,
     BATCH_STATUS_LABELS,
     LICENCE_KIND_LABELS,
+    STORAGE_LABELS,
     SUPPLIER_KIND_LABELS,
     BatchStatus,
+    LicenceKind,
+    StorageCondition,
+    SupplierKind,
 )
 from tests.factories import bearer, days_ago, make_product, make_supplier, make_user, make_world
 from tests.helpers import assert_refused
 from trace.i18n import label
 from trace.models import ROLE_LABELS, Role
+from trace.settings import PROJECT_ROOT
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LABELS = {**ROLE_LABELS, **BATCH_STATUS_LABELS, **BATCH_ACTION_LABELS, **LICENCE_KIND_LABELS,
           **SUPPLIER_KIND_LABELS}
 ENUM_VALUES = {str(v) for v in (*ROLE_LABELS, *BatchStatus, *LICENCE_KIND_LABELS, *SUPPLIER_KIND_LABELS,
                                 *BATCH_ACTION_LABELS)}
-
+# Every enum people see by name, with the mapping that names it (English msgids, Chinese in the catalog).
+ENUM_LABELS: list[tuple[type[Enum], dict]] = [
+    (Role, ROLE_LABELS), (BatchStatus, BATCH_STATUS_LABELS), (LicenceKind, LICENCE_KIND_LABELS),
+    (SupplierKind, SUPPLIER_KIND_LABELS), (StorageCondition, STORAGE_LABELS), (Meal, MEAL_LABELS),
+    (TestOutcome, OUTCOME_LABELS), (Verdict, VERDICT_LABELS), (Standing, STANDING_LABELS),
+]
+DOMAIN_PACKAGES = ("trace", "suppliers", "canteens", "inspections", "seeds")
+# Official code tables (GB 32100 departments and categories, SC food categories, JY 主体业态):
+# regulatory data, the names the codes stand for, not labels of our enums.
+OFFICIAL_CODE_TABLES = {"DEPARTMENTS_ZH", "CATEGORIES_ZH", "SC_CATEGORIES_ZH", "JY_OPERATOR_TYPES_ZH"}
+LOCALE_KEYS = {"zh-CN", "zh_CN", "zh", "en"}
 
 
 @pytest.fixture
@@ -36,6 +56,75 @@ def world(session):
 @pytest.mark.parametrize("message", sorted(set(LABELS.values())))
 def test_every_enum_label_has_a_chinese_translation_in_the_catalog(message):
     assert CJK.search(label(message)), message
+
+
+@pytest.mark.parametrize("enum,labels", ENUM_LABELS, ids=[enum.__name__ for enum, _ in ENUM_LABELS])
+def test_every_member_of_a_named_enum_has_a_label_translated_in_the_zh_cn_catalog(enum, labels):
+    assert set(labels) == set(enum)
+    untranslated = [member.value for member, message in labels.items() if label(message, "zh-CN") == message]
+    assert not untranslated, f"{enum.__name__}: no zh-CN translation for {untranslated}"
+
+
+def test_every_kind_of_test_on_the_public_page_is_named_in_both_languages():
+    assert set(TEST_KIND_LABELS) == {*rapid_tests.RAPID_TESTS, LAB_REPORT}
+    for message in TEST_KIND_LABELS.values():
+        assert CJK.search(label(message, "zh-CN")) and label(message, "en") == message
+
+
+def test_labels_read_as_they_did_before_the_catalog_held_them():
+    assert [label(STORAGE_LABELS[s]) for s in StorageCondition] == ["常温", "冷藏", "冷冻"]
+    assert [label(MEAL_LABELS[m]) for m in Meal] == ["早餐", "午餐", "晚餐"]
+    assert [label(OUTCOME_LABELS[o]) for o in TestOutcome] == ["合格", "预警", "不合格"]
+    assert label(STANDING_LABELS[Standing.counts]) == "快检阳性（复检均为阳性）：暂停使用，送有资质的检验机构确证"
+
+
+def label_tables(source: str) -> list[str]:
+    """Dictionaries in ``source`` that name things for people outside the catalogs: a table per
+    language (``{"zh-CN": {...}}``), Chinese names keyed by enum members (``{Meal.lunch: "午餐"}``),
+    or a module-level ``*_ZH`` / ``*_EN`` / ``*_NAMES`` table. An error's inline
+    ``{"zh-CN": zh, "en": en}`` pair is allowed: its values are not tables."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Dict):
+            keys = [k for k in node.keys if k is not None]
+            per_language = any(isinstance(k, ast.Constant) and k.value in LOCALE_KEYS and isinstance(v, ast.Dict)
+                               for k, v in zip(node.keys, node.values, strict=True))
+            by_enum_member = keys and all(
+                isinstance(k, ast.Attribute) and isinstance(k.value, ast.Name) and k.value.id[:1].isupper()
+                for k in keys)
+            chinese = any(isinstance(v, ast.Constant) and isinstance(v.value, str) and CJK.search(v.value)
+                          for v in node.values)
+            if per_language or (by_enum_member and chinese):
+                found.append(f"line {node.lineno}")
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                if (isinstance(target, ast.Name) and re.search(r"_(ZH|EN|NAMES)$", target.id)
+                        and target.id not in OFFICIAL_CODE_TABLES):
+                    found.append(f"{target.id} (line {node.lineno})")
+    return found
+
+
+@pytest.mark.parametrize("source", [
+    'NAMES = {"zh-CN": {"pass": "合格"}, "en": {"pass": "Pass"}}',
+    'labels = {Meal.lunch: "午餐"}',
+    'MEAL_EN = {}',
+])
+def test_a_label_dictionary_outside_the_catalogs_is_recognised(source):
+    assert label_tables(source)
+
+
+def test_an_error_message_pair_and_an_official_code_table_are_not_label_dictionaries():
+    assert not label_tables('raise_it({"zh-CN": refused.zh, "en": refused.en})\nCATEGORIES_ZH = {"11": "机关"}')
+
+
+@pytest.mark.parametrize("package", DOMAIN_PACKAGES)
+def test_no_label_dictionary_bypasses_the_catalogs(package):
+    """Enum labels and page texts come from the gettext catalogs: a ``*_LABELS = {Enum.x: N_("English")}``
+    mapping and ``label(...)`` / ``_()``, never a dictionary of Chinese or per-language names."""
+    offenders = {str(path.relative_to(PROJECT_ROOT)): tables
+                 for path in sorted((PROJECT_ROOT / package).rglob("*.py"))
+                 if (tables := label_tables(path.read_text(encoding="utf-8")))}
+    assert not offenders
 
 
 def test_release_is_called_lifting_the_seal():
