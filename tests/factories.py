@@ -7,6 +7,7 @@ import itertools
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlmodel import Session
@@ -19,10 +20,12 @@ from suppliers.certificates import alternatives
 from suppliers.credit_code import make_credit_code
 from suppliers.models import Batch, Product, Supplier
 from suppliers.schemas import BatchCreate, CertificateIn, LicenceCreate, ProductCreate, SupplierCreate
+from tests.helpers import TEST_PASSWORD
 from trace.accounts import system_actor, token_create, user_create
 from trace.clock import local_today
 from trace.custody import Actor
 from trace.models import Role, User
+from trace.passwords import password_hash
 
 _counter = itertools.count(1)
 
@@ -40,6 +43,22 @@ def make_user(session: Session, role: Role, **overrides: Any) -> User:
     fields = {"username": f"{role.value}-{n}", "display_name": f"测试用户{n}", "role": role}
     fields.update(overrides)
     return user_create(session, actor=system_actor(), **fields)
+
+
+@lru_cache(maxsize=4)
+def _hash_of(password: str) -> str:
+    # argon2id is slow on purpose: hash each test password once per run.
+    return password_hash(password)
+
+
+def make_person(session: Session, role: Role, *, password: str = TEST_PASSWORD, must_change: bool = False,
+                **overrides: Any) -> User:
+    """A user who can sign in on the web with ``password`` (a one-time one with ``must_change``).
+
+    Suppliers and canteen staff need ``supplier_id=`` / ``school_id=`` as for make_user.
+    """
+    return make_user(session, role, password_hash=_hash_of(password), must_change_password=must_change,
+                     **overrides)
 
 
 def make_supplier(session: Session, **overrides: Any) -> Supplier:

@@ -10,6 +10,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -32,12 +33,17 @@ from trace import registry  # noqa: E402,F401
 from trace.api import router as trace_router  # noqa: E402
 from trace.batch_reads import router as batch_reads_router  # noqa: E402
 from trace.db import make_engine  # noqa: E402
+from trace.deps import PASSWORD_CHANGE_PATH, PasswordChangeRequired, Unauthenticated  # noqa: E402
 from trace.errors import DomainError, ErrorBody, framework_error  # noqa: E402
+from trace.i18n import translations  # noqa: E402
 from trace.jobs import start_scheduler  # noqa: E402
+from trace.pages import page_locale, render_page, see_other  # noqa: E402
 from trace.resolver import error_page  # noqa: E402
 from trace.resolver import router as resolver_router  # noqa: E402
 from trace.settings import get_settings  # noqa: E402
 from trace.text_guard import TextGuard  # noqa: E402
+from web.navigation import navigation_for  # noqa: E402
+from web.pages import router as web_router  # noqa: E402
 
 log = logging.getLogger("trace")
 
@@ -74,13 +80,44 @@ def _is_batch_link(path: str) -> bool:
     return path.startswith(("/01/", "/public/batches/"))
 
 
+def _wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "text/html" not in accept and ("application/json" in accept or "+json" in accept)
+
+
+def _page_refusal(request: Request, error: DomainError, headers: Mapping[str, str] | None) -> Response:
+    """A refusal on a page, in the shell's layout and the reader's language."""
+    _ = translations(page_locale(request)).gettext
+    if error.status == 404:
+        heading = _("Page not found")
+    elif error.code == "csrf_token_invalid":
+        heading = _("This form was refused")
+    elif error.status == 403:
+        heading = _("You may not open this page")
+    elif error.status == 429:
+        heading = _("Too many tries")
+    else:
+        heading = _("This request cannot be served")
+    message = error.zh if page_locale(request) == "zh-CN" else error.en
+    return render_page(request, "error.html", status=error.status, headers=dict(headers or {}), heading=heading,
+                       message=message)
+
+
 def _refusal(request: Request, error: DomainError, headers: Mapping[str, str] | None = None) -> Response:
     """JSON in the documented shape under the API; a page for people everywhere else."""
-    if request.url.path.startswith(API_PREFIX + "/") or request.url.path == API_PREFIX:
+    path = request.url.path
+    if path.startswith(API_PREFIX + "/") or path == API_PREFIX:
         return JSONResponse(error.as_body(), status_code=error.status, headers=headers)
-    # A batch link that names no batch, or a damaged one; anything else is about the request.
-    about_batch = _is_batch_link(request.url.path) and error.status in (400, 404, 422)
-    return error_page(request, error.status, error, about_batch=about_batch, headers=headers)
+    if isinstance(error, Unauthenticated):
+        query = f"?{request.url.query}" if request.url.query and request.method == "GET" else ""
+        return see_other("/signin?" + urlencode({"next": path + query}))
+    if isinstance(error, PasswordChangeRequired):
+        return see_other(PASSWORD_CHANGE_PATH)
+    if _is_batch_link(path) or _wants_json(request):
+        # A batch link that names no batch, or a damaged one; anything else is about the request.
+        about_batch = _is_batch_link(path) and error.status in (400, 404, 422)
+        return error_page(request, error.status, error, about_batch=about_batch, headers=headers)
+    return _page_refusal(request, error, headers)
 
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -120,17 +157,20 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine or make_engine(settings.database_url)
 
     @app.exception_handler(DomainError)
-    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse(exc.as_body(), status_code=exc.status)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        return _refusal(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        if not request.url.path.startswith(API_PREFIX):
-            # Only the public batch pages take parameters outside the API: a parent who
-            # followed a damaged link gets a page, not a JSON error.
+        if _is_batch_link(request.url.path):
+            # A parent who followed a damaged link gets a page, not a JSON error.
             return error_page(request, 400, DomainError(
                 "invalid_batch_link", "链接中的批次编号无效，请重新扫描标签上的二维码",
                 "The batch number in this link is not valid; scan the label's QR code again"))
+        if not request.url.path.startswith(API_PREFIX):
+            return _refusal(request, DomainError(
+                "invalid_request", "请求内容无效，请返回检查后重新提交", "The request is not valid; go back, check it "
+                "and submit again"))
         problems = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
         return _error(422, "invalid_request", "请求内容无效，请检查标出的字段", "The request is invalid; see the fields listed",
                       fields=problems)
@@ -169,6 +209,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     for router in (trace_router, suppliers_router, batch_reads_router, canteens_router, inspections_router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(resolver_router)
+    app.include_router(web_router)
+    app.state.navigation = navigation_for
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.add_middleware(TextGuard, refuse=_refuse_text)
     return app

@@ -5,8 +5,11 @@ POSTs idempotent."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import logging
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
@@ -17,11 +20,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from trace.accounts import user_for_token
+from trace.accounts import token_needs_note, token_note_use, user_and_token
 from trace.custody import Actor
-from trace.db import reading, write_transaction
-from trace.errors import DomainError, Invalid
-from trace.models import IdempotencyRecord
+from trace.db import reading, unit_of_work, utcnow, write_transaction
+from trace.errors import DomainError, Forbidden, Invalid
+from trace.i18n import label
+from trace.models import ROLE_LABELS, IdempotencyRecord, Role, User, WebSession
+from trace.sessions import COOKIE_NAME, session_for, session_needs_touch, session_touch
+from trace.settings import get_settings
+
+log = logging.getLogger("trace.deps")
 
 T = TypeVar("T")
 
@@ -39,20 +47,131 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 class Unauthenticated(DomainError):
+    """No one is signed in: JSON 401 under the API, the sign-in page for a page (trace.app)."""
+
     status = 401
 
 
-def get_actor(
+class PasswordChangeRequired(Forbidden):
+    """A one-time password is still in use: every page leads to the change-password page."""
+
+
+class CsrfRefused(Forbidden):
+    """A form or a cookie-authenticated API call without this session's token."""
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+# The paths a person with a one-time password may still open.
+PASSWORD_CHANGE_PATH = "/account/password"
+OPEN_WITH_ONE_TIME_PASSWORD = frozenset({PASSWORD_CHANGE_PATH, "/signout"})
+
+
+def client_address(request: Request) -> str:
+    """The client's address; a proxy's X-Forwarded-For only when the platform says it is behind one."""
+    if get_settings().behind_proxy and (forwarded := request.headers.get("x-forwarded-for")):
+        return forwarded.split(",")[0].strip()[:64]
+    return request.client.host if request.client else ""
+
+
+def request_is_https(request: Request) -> bool:
+    if get_settings().behind_proxy and (proto := request.headers.get("x-forwarded-proto")):
+        return proto.split(",")[0].strip().lower() == "https"
+    return request.url.scheme == "https"
+
+
+def cookies_secure(request: Request) -> bool:
+    """Secure cookies over HTTPS, and always in production (another helper adds the setting)."""
+    return request_is_https(request) or getattr(get_settings(), "environment", "development") == "production"
+
+
+def csrf_matches(expected: str | None, given: str | None) -> bool:
+    return bool(expected) and bool(given) and hmac.compare_digest(str(expected), str(given))
+
+
+def csrf_refusal() -> CsrfRefused:
+    return CsrfRefused("csrf_token_invalid",
+                       "表单已过期或不是从本平台页面提交的（缺少有效的安全令牌）。请返回，刷新页面后重新提交",
+                       "This form has expired or was not sent from this platform's page (no valid security "
+                       "token). Go back, reload the page and submit it again")
+
+
+async def submitted_csrf_token(request: Request) -> str | None:
+    """The token a request carries: the X-CSRF-Token header, else a form's hidden field."""
+    if token := request.headers.get(CSRF_HEADER):
+        return token
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        value = (await request.form()).get(CSRF_FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+@dataclass(frozen=True)
+class WebVisit:
+    """A signed-in browser: its session row and its person."""
+
+    row: WebSession
+    user: User
+
+
+def web_visit(request: Request, session: Session) -> WebVisit | None:
+    """The live web session the request's cookie names (looked up once per request)."""
+    if hasattr(request.state, "web_visit"):
+        return request.state.web_visit  # type: ignore[no-any-return]
+    visit = None
+    plain = request.cookies.get(COOKIE_NAME)
+    if plain:
+        now = utcnow()
+        found = session_for(session, plain, now)
+        if found is not None:
+            visit = WebVisit(*found)
+            if session_needs_touch(visit.row, now):
+                # Its own short transaction: the request's session only reads.
+                with request.app.state.engine.begin() as connection:
+                    session_touch(connection, visit.row.id, now)
+    request.state.web_visit = visit
+    return visit
+
+
+def _bearer_actor(request: Request, session: Session, token: str) -> Actor:
+    found = user_and_token(session, token)
+    if found is None:
+        raise Unauthenticated("invalid_token", "令牌无效或已吊销", "Token is invalid or revoked")
+    user, row = found
+    now = utcnow()
+    if token_needs_note(row, now):
+        with unit_of_work(request.app.state.engine) as own:
+            token_note_use(own, token_id=row.id, now=now)
+    return Actor.of(user)
+
+
+async def get_actor(
+    request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
-    if credentials is None:
-        raise Unauthenticated("not_authenticated", "需要登录：请携带 API 令牌",
-                              "Authentication required: send a bearer token")
-    user = user_for_token(session, credentials.credentials)
-    if user is None:
-        raise Unauthenticated("invalid_token", "令牌无效或已吊销", "Token is invalid or revoked")
-    return Actor.of(user)
+    """The person acting: by bearer token (the API), or by the web session's cookie.
+
+    A request that changes something by cookie carries the session's CSRF token (a form's
+    hidden field, or the X-CSRF-Token header for page JavaScript calling the API).
+    """
+    if credentials is not None:
+        return _bearer_actor(request, session, credentials.credentials)
+    visit = web_visit(request, session)
+    if visit is None:
+        raise Unauthenticated("not_authenticated", "需要登录：请先登录，或携带 API 令牌",
+                              "Authentication required: sign in, or send a bearer token")
+    if request.method not in SAFE_METHODS and not csrf_matches(visit.row.csrf_token,
+                                                                await submitted_csrf_token(request)):
+        raise csrf_refusal()
+    if visit.user.must_change_password and request.url.path not in OPEN_WITH_ONE_TIME_PASSWORD:
+        raise PasswordChangeRequired("password_change_required", "请先修改管理员发放的一次性密码",
+                                     "Change the one-time password an administrator gave you first")
+    actor = Actor.of(visit.user)
+    request.state.actor = actor
+    return actor
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]

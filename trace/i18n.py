@@ -23,7 +23,7 @@ from trace.guard import PROJECT_ROOT
 
 LOCALES = ("zh-CN", "en")
 DEFAULT_LOCALE = "zh-CN"
-TEMPLATE_DIRS = [PROJECT_ROOT / d / "templates" for d in ("trace", "suppliers", "canteens", "inspections")]
+TEMPLATE_DIRS = [PROJECT_ROOT / d / "templates" for d in ("trace", "web", "suppliers", "canteens", "inspections")]
 
 
 @lru_cache

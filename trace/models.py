@@ -42,6 +42,11 @@ class User(SQLModel, table=True):
     school_id: int | None = Field(default=None, foreign_key="school.id", index=True)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # argon2id (trace.passwords); none: the account cannot sign in on the web (API tokens only).
+    password_hash: str | None = Field(default=None, max_length=200)
+    # An admin-issued one-time password: every page leads to the change-password page until it is changed.
+    must_change_password: bool = False
+    password_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ApiToken(SQLModel, table=True):
@@ -54,6 +59,42 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Moved at most once a minute (trace.accounts.token_used), not on every request.
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class WebSession(SQLModel, table=True):
+    """A person signed in through a browser (trace.sessions).
+
+    The cookie carries a random 32-byte id; only its SHA-256 is kept, so a copy of the
+    table cannot be replayed as a cookie.
+    """
+
+    __tablename__ = "web_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    # The synchronizer token every form of this session carries (and X-CSRF-Token for the API by cookie).
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    client_address: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=300)
+
+
+class SignInFailure(SQLModel, table=True):
+    """One failed sign-in, counted per account (the username as typed, known or not) and per
+    client address: the database counts for every process (trace.sign_in)."""
+
+    __tablename__ = "sign_in_failure"
+    __table_args__ = (Index("ix_sign_in_failure_scope_key_at", "scope", "key", "failed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=10)  # "account" or "address"
+    key: str = Field(max_length=100)
+    failed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class CustodyEvent(SQLModel, table=True):

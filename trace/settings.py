@@ -74,6 +74,23 @@ class Settings(BaseSettings):
         "needed) may supply; which catalogue categories count is not stated in domain.md",
     )
 
+    # Sign-in for people (issue 11): sessions, passwords, repeated failures
+    session_idle_minutes: int = Field(default=30, ge=1, description="A web session ends after this long unused")
+    session_absolute_hours: int = Field(default=12, ge=1, description="A web session ends this long after sign-in")
+    password_min_length: int = Field(default=10, ge=8, le=128, description="Shortest password a person may choose")
+    behind_proxy: bool = Field(
+        default=False, description="Requests arrive through a reverse proxy: trust its X-Forwarded-Proto and "
+        "X-Forwarded-For (never set this when clients reach the app directly)")
+    sign_in_window_minutes: int = Field(default=15, ge=1, description="Failed sign-ins count over this window")
+    sign_in_account_slow_after: int = Field(
+        default=3, ge=1, description="Failures of one account in the window before each further try must wait 2^n s")
+    sign_in_account_lock_after: int = Field(default=10, ge=2, description="Failures of one account that lock it")
+    sign_in_address_slow_after: int = Field(default=10, ge=1, description="Failures from one client address "
+                                            "before each further try must wait")
+    sign_in_address_lock_after: int = Field(default=50, ge=2, description="Failures from one client address "
+                                            "that lock it")
+    sign_in_lock_minutes: int = Field(default=15, ge=1, description="How long a lock-out lasts")
+
     @property
     def checkpoint_key(self) -> Path:
         return self.checkpoint_key_path or self.data_dir / "checkpoint-ed25519.pem"

@@ -100,7 +100,14 @@ def test_the_resolver_never_holds_the_write_lock(client, world, sqlite_engine):
     assert seen and [statement for statement, locked in seen if locked] == []
 
 
+def _token_use_noted(client, world) -> None:
+    # A token's use is noted at most once a minute, in a short write of its own before the
+    # request's work (trace.deps): note it first, so what is probed is the request alone.
+    assert client.get("/api/v1/products", headers=world.headers).status_code == 200
+
+
 def test_an_authenticated_read_never_holds_the_write_lock(client, world, sqlite_engine):
+    _token_use_noted(client, world)
     with probing(sqlite_engine) as seen:
         assert client.get(f"/api/v1/batches/{world.batch.id}", headers=world.headers).status_code == 200
     assert any("api_token" in statement for statement, _ in seen)
@@ -108,6 +115,7 @@ def test_an_authenticated_read_never_holds_the_write_lock(client, world, sqlite_
 
 
 def test_a_write_authenticates_without_the_write_lock(client, world, sqlite_engine):
+    _token_use_noted(client, world)
     with probing(sqlite_engine) as seen:
         assert _ship(client, world).status_code == 201
     token_lookup = [locked for statement, locked in seen if "api_token" in statement]
@@ -116,6 +124,7 @@ def test_a_write_authenticates_without_the_write_lock(client, world, sqlite_engi
 
 def test_a_write_begins_immediate_before_its_idempotency_lookup_and_holds_the_lock_to_the_commit(
         client, world, sqlite_engine):
+    _token_use_noted(client, world)
     with probing(sqlite_engine) as seen:
         assert _ship(client, world, **{"Idempotency-Key": "ship-lock-1"}).status_code == 201
     statements = [statement for statement, _ in seen]
@@ -159,6 +168,17 @@ def test_a_change_made_before_the_write_begins_is_refused(world, sqlite_engine):
         session.get(Batch, world.batch.id).origin = "elsewhere"
         with pytest.raises(RuntimeError, match="before its write transaction"), write_transaction(session):
             pass
+
+
+def test_a_tokens_use_is_noted_once_a_minute_not_on_every_request(client, world, sqlite_engine):
+    with probing(sqlite_engine) as first:
+        assert client.get("/api/v1/products", headers=world.headers).status_code == 200
+    with probing(sqlite_engine) as second:
+        assert client.get("/api/v1/products", headers=world.headers).status_code == 200
+
+    assert any(statement.startswith("UPDATE api_token SET last_used_at") for statement, _ in first)
+    assert not any(statement.startswith("UPDATE") for statement, _ in second)
+    assert [statement for statement, locked in second if locked] == []
 
 
 def test_sessions_outside_requests_still_begin_immediate(sqlite_engine):

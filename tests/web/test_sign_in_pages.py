@@ -1,0 +1,119 @@
+"""Signing in and out through the pages, as a browser does (cookies, forms, redirects)."""
+
+from __future__ import annotations
+
+from tests.factories import make_person, make_school, make_supplier
+from tests.helpers import TEST_PASSWORD, form_token, session_csrf, sign_in
+from trace.models import Role
+from trace.sessions import COOKIE_NAME
+
+
+def test_a_visitor_sees_the_public_entry_at_home(client, session):
+    make_school(session, name="章丘区明水街道示例小学")
+    session.commit()
+
+    page = client.get("/")
+
+    assert page.status_code == 200
+    assert 'action="/lookup"' in page.text and "章丘区明水街道示例小学" in page.text
+    assert 'href="/signin"' in page.text
+
+
+def test_signing_in_lands_on_the_first_page_of_the_role(client, session):
+    make_person(session, Role.inspector, username="jianguan")
+    session.commit()
+
+    response = sign_in(client, "jianguan")
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/inspect/search"
+    assert client.get("/", follow_redirects=False).headers["location"] == "/inspect/search"
+
+
+def test_the_session_cookie_is_http_only_and_same_site_lax(client, session):
+    make_person(session, Role.admin, username="guanli")
+    session.commit()
+
+    cookie = sign_in(client, "guanli").headers["set-cookie"]
+
+    assert cookie.startswith(f"{COOKIE_NAME}=")
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
+    assert "Secure" not in cookie  # plain http in tests
+
+
+def test_the_session_cookie_is_secure_over_https(app, session):
+    from fastapi.testclient import TestClient
+
+    make_person(session, Role.admin, username="guanli2")
+    session.commit()
+    with TestClient(app, base_url="https://testserver") as secure_client:
+        cookie = sign_in(secure_client, "guanli2").headers["set-cookie"]
+
+    assert "Secure" in cookie
+
+
+def test_a_wrong_password_shows_the_form_again_with_a_message(client, session):
+    make_person(session, Role.admin, username="guanli3")
+    session.commit()
+
+    response = sign_in(client, "guanli3", "Not-The-Password-1")
+
+    assert response.status_code == 401
+    assert "用户名或密码不正确" in response.text
+    assert COOKIE_NAME not in response.headers.get("set-cookie", "")
+
+
+def test_an_unknown_username_gets_the_same_message_as_a_wrong_password(client, session):
+    make_person(session, Role.admin, username="guanli4")
+    session.commit()
+
+    known = sign_in(client, "guanli4", "Not-The-Password-1")
+    unknown = sign_in(client, "nobody-here", "Not-The-Password-1")
+
+    assert (known.status_code, known.text) == (unknown.status_code, unknown.text.replace("nobody-here", "guanli4"))
+
+
+def test_a_sign_in_form_posted_without_its_token_is_refused(client, session):
+    make_person(session, Role.admin, username="guanli5")
+    session.commit()
+    client.get("/signin")
+
+    response = client.post("/signin", data={"username": "guanli5", "password": TEST_PASSWORD})
+
+    assert response.status_code == 403
+    assert "安全令牌" in response.text
+    assert COOKIE_NAME not in response.headers.get("set-cookie", "")
+
+
+def test_signing_out_ends_the_session(client, session):
+    make_person(session, Role.admin, username="guanli6")
+    session.commit()
+    sign_in(client, "guanli6")
+    token = session_csrf(client)
+
+    response = client.post("/signout", data={"csrf_token": token}, follow_redirects=False)
+
+    assert response.status_code == 303
+    assert client.get("/account/password", follow_redirects=False).headers["location"].startswith("/signin")
+
+
+def test_a_page_for_signed_in_people_sends_a_visitor_to_sign_in(client):
+    response = client.get("/account/password", follow_redirects=False)
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/signin?next=%2Faccount%2Fpassword"
+
+
+def test_the_api_accepts_the_session_cookie(client, session):
+    supplier = make_supplier(session)
+    make_person(session, Role.supplier, username="gongying", supplier_id=supplier.id)
+    session.commit()
+    sign_in(client, "gongying")
+
+    response = client.get(f"/api/v1/suppliers/{supplier.id}")
+
+    assert response.status_code == 200, response.text
+
+
+def test_form_token_helper_reads_the_sign_in_form(client):
+    assert len(form_token(client.get("/signin").text)) > 20

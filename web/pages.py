@@ -1,0 +1,144 @@
+"""The shell's own pages: home, the public entry, sign-in, sign-out and the password page.
+
+Forms post and redirect (PRG) and work without JavaScript. Who may open each page:
+``/``, ``/lookup`` and ``/signin`` anyone; ``/signout`` and ``/account/password`` a
+signed-in person (``Depends(get_actor)``, which also checks a cookie's CSRF token on a
+POST and sends a one-time password to the password page).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import func, or_, select
+
+from canteens.models import School
+from suppliers.models import Batch, Product, Supplier
+from trace.credentials import password_change
+from trace.custody import Actor
+from trace.db import write_transaction
+from trace.deps import (
+    PASSWORD_CHANGE_PATH,
+    ActorDep,
+    SessionDep,
+    client_address,
+    cookies_secure,
+    get_actor,
+    web_visit,
+)
+from trace.errors import DomainError
+from trace.pages import local_path, page_locale, render_page, see_other, visitor_csrf
+from trace.sessions import COOKIE_NAME
+from trace.settings import get_settings
+from trace.sign_in import SignedIn, sign_in_attempt, sign_out
+from web.navigation import home_of
+
+router = APIRouter(include_in_schema=False)
+
+# Form fields are read as text and checked here: a missing field is a message on the form, not a 422.
+FormText = Annotated[str, Form(max_length=1024)]
+MAX_SCHOOLS_LISTED = 200
+
+
+def _message(request: Request, error: DomainError) -> str:
+    return error.zh if page_locale(request) == "zh-CN" else error.en
+
+
+def _landing(actor: Actor, must_change: bool) -> str:
+    return PASSWORD_CHANGE_PATH if must_change else home_of(actor)
+
+
+@router.get("/")
+def home(request: Request, session: SessionDep, q: Annotated[str, Query(max_length=100)] = "") -> Response:
+    """Signed in: to the first page of one's role. A visitor: find a school, or type a lot code."""
+    if (visit := web_visit(request, session)) is not None:
+        return see_other(_landing(Actor.of(visit.user), visit.user.must_change_password))
+    statement = select(School).order_by(School.town, School.name).limit(MAX_SCHOOLS_LISTED)
+    if q.strip():
+        pattern = f"%{q.strip()}%"
+        statement = statement.where(or_(School.name.like(pattern), School.town.like(pattern)))
+    schools = list(session.execute(statement).scalars())
+    return render_page(request, "home.html", schools=schools, q=q)
+
+
+@router.get("/lookup")
+def lookup(request: Request, session: SessionDep, lot: Annotated[str, Query(max_length=100)] = "") -> Response:
+    """A lot code from a label: one batch → its public page; several → a choice; none → say so."""
+    lot = lot.strip()
+    matches = []
+    if lot:
+        statement = (select(Batch.id, Batch.lot_code, Batch.production_date, Product.name, Supplier.name)
+                     .join(Product, Product.id == Batch.product_id).join(Supplier, Supplier.id == Batch.supplier_id)
+                     .where(func.upper(Batch.lot_code) == lot.upper()).order_by(Batch.id).limit(50))
+        matches = session.execute(statement).all()
+    if len(matches) == 1:
+        return see_other(f"/public/batches/{matches[0][0]}")
+    return render_page(request, "lookup.html", status=200 if matches or not lot else 404, lot=lot, matches=matches)
+
+
+@router.get("/signin")
+def signin_form(request: Request, session: SessionDep, next: str = "") -> Response:
+    if (visit := web_visit(request, session)) is not None:
+        return see_other(local_path(next, _landing(Actor.of(visit.user), visit.user.must_change_password)))
+    return render_page(request, "signin.html", next=local_path(next, ""), username="", error=None)
+
+
+@router.post("/signin", dependencies=[Depends(visitor_csrf)])
+def signin(request: Request, session: SessionDep, username: FormText = "", password: FormText = "",
+           next: FormText = "") -> Response:
+    attempt: SignedIn | DomainError
+    with write_transaction(session):
+        attempt = sign_in_attempt(session, username=username[:64], password=password,
+                                  client_address=client_address(request),
+                                  user_agent=request.headers.get("user-agent", ""))
+        session.commit()
+    if isinstance(attempt, DomainError):
+        return render_page(request, "signin.html", status=attempt.status, next=local_path(next, ""),
+                           username=username[:64], error=_message(request, attempt))
+    user = attempt.user
+    target = PASSWORD_CHANGE_PATH if user.must_change_password else local_path(next, home_of(Actor.of(user)))
+    response = see_other(target)
+    response.set_cookie(COOKIE_NAME, attempt.opened.plain_id, httponly=True, samesite="lax",
+                        secure=cookies_secure(request), path="/")
+    return response
+
+
+@router.post("/signout")
+def signout(request: Request, session: SessionDep, actor: ActorDep) -> Response:
+    visit = web_visit(request, session)
+    if visit is not None:
+        with write_transaction(session):
+            sign_out(session, user=visit.user, web_session=visit.row, client_address=client_address(request))
+            session.commit()
+    response = see_other("/")
+    response.delete_cookie(COOKIE_NAME, httponly=True, samesite="lax", secure=cookies_secure(request), path="/")
+    return response
+
+
+@router.get(PASSWORD_CHANGE_PATH, dependencies=[Depends(get_actor)])
+def password_form(request: Request, session: SessionDep, changed: bool = False) -> Response:
+    visit = web_visit(request, session)
+    return render_page(request, "password.html", error=None, changed=changed,
+                       must_change=bool(visit and visit.user.must_change_password),
+                       min_length=get_settings().password_min_length)
+
+
+@router.post(PASSWORD_CHANGE_PATH, dependencies=[Depends(get_actor)])
+def password_submit(request: Request, session: SessionDep, current: FormText = "", new: FormText = "",
+                    confirm: FormText = "") -> Response:
+    visit = web_visit(request, session)
+    if visit is None:  # a bearer token, not a browser: nothing to change here
+        return see_other("/")
+    was_one_time = visit.user.must_change_password
+    try:
+        with write_transaction(session):
+            password_change(session, user=visit.user, current=current, new=new, confirm=confirm,
+                            client_address=client_address(request), keep_session=visit.row.id)
+            session.commit()
+    except DomainError as refused:
+        return render_page(request, "password.html", status=refused.status, error=_message(request, refused),
+                           must_change=was_one_time, changed=False, min_length=get_settings().password_min_length)
+    # A first sign-in goes on to work; a chosen change is confirmed on the same page.
+    return see_other(home_of(Actor.of(visit.user)) if was_one_time else PASSWORD_CHANGE_PATH + "?changed=1")
