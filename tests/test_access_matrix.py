@@ -77,6 +77,15 @@ MATRIX: list[tuple[str, str, str]] = [
     # a supplier reads a school's receipts of what it supplied (another supplier: none)
     ("GET", "/api/v1/schools/{school}/receipts", "401 ok ok ok ok ok 403"),
     ("GET", "/api/v1/schools/{school}/uses", "401 ok ok 403 403 ok 403"),
+    # the shell: the front door, sign-in and one's own account
+    ("GET", "/", "ok ok ok ok ok ok ok"),
+    ("GET", "/lookup?lot={lot}", "ok ok ok ok ok ok ok"),
+    ("GET", "/signin", "ok ok ok ok ok ok ok"),
+    # open to all, but a sign-in form posted without its form token is refused for anyone (tests/web)
+    ("POST", "/signin", "403 403 403 403 403 403 403"),
+    ("POST", "/signout", "signin ok ok ok ok ok ok"),
+    ("GET", "/account/password", "signin ok ok ok ok ok ok"),
+    ("POST", "/account/password", "signin ok ok ok ok ok ok"),
     # the QR label's links: open to everyone
     ("GET", "/01/{gtin}/10/{lot}", "ok ok ok ok ok ok ok"),
     ("GET", "/.well-known/gs1resolver", "ok ok ok ok ok ok ok"),

@@ -24,8 +24,7 @@ from trace.accounts import token_needs_note, token_note_use, user_and_token
 from trace.custody import Actor
 from trace.db import reading, unit_of_work, utcnow, write_transaction
 from trace.errors import DomainError, Forbidden, Invalid
-from trace.i18n import label
-from trace.models import ROLE_LABELS, IdempotencyRecord, Role, User, WebSession
+from trace.models import IdempotencyRecord, User, WebSession
 from trace.sessions import COOKIE_NAME, session_for, session_needs_touch, session_touch
 from trace.settings import get_settings
 

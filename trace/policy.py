@@ -39,6 +39,7 @@ class Permission:
 POLICY: dict[str, Permission] = {
     # accounts and the custody core
     "me.read": Permission(EVERY_ACCOUNT),
+    "account.self": Permission(EVERY_ACCOUNT),  # sign out, change one's own password
     "user.create": Permission(ADMIN),
     "token.issue": Permission(ADMIN),
     "event.list": Permission(SUPERVISION),

@@ -2,7 +2,7 @@
 
 Forms post and redirect (PRG) and work without JavaScript. Who may open each page:
 ``/``, ``/lookup`` and ``/signin`` anyone; ``/signout`` and ``/account/password`` a
-signed-in person (``Depends(get_actor)``, which also checks a cookie's CSRF token on a
+signed-in person (``trace.policy``'s "account.self"; ``get_actor`` also checks a cookie's CSRF token on a
 POST and sends a one-time password to the password page).
 """
 
@@ -21,15 +21,14 @@ from trace.custody import Actor
 from trace.db import write_transaction
 from trace.deps import (
     PASSWORD_CHANGE_PATH,
-    ActorDep,
     SessionDep,
     client_address,
     cookies_secure,
-    get_actor,
     web_visit,
 )
 from trace.errors import DomainError
 from trace.pages import local_path, page_locale, render_page, see_other, visitor_csrf
+from trace.policy import allow, public, requires
 from trace.sessions import COOKIE_NAME
 from trace.settings import get_settings
 from trace.sign_in import SignedIn, sign_in_attempt, sign_out
@@ -50,7 +49,7 @@ def _landing(actor: Actor, must_change: bool) -> str:
     return PASSWORD_CHANGE_PATH if must_change else home_of(actor)
 
 
-@router.get("/")
+@router.get("/", dependencies=[public("the front door: parents find a school or type a lot code")])
 def home(request: Request, session: SessionDep, q: Annotated[str, Query(max_length=100)] = "") -> Response:
     """Signed in: to the first page of one's role. A visitor: find a school, or type a lot code."""
     if (visit := web_visit(request, session)) is not None:
@@ -63,7 +62,7 @@ def home(request: Request, session: SessionDep, q: Annotated[str, Query(max_leng
     return render_page(request, "home.html", schools=schools, q=q)
 
 
-@router.get("/lookup")
+@router.get("/lookup", dependencies=[public("a lot code typed from a label, by anyone")])
 def lookup(request: Request, session: SessionDep, lot: Annotated[str, Query(max_length=100)] = "") -> Response:
     """A lot code from a label: one batch → its public page; several → a choice; none → say so."""
     lot = lot.strip()
@@ -78,14 +77,14 @@ def lookup(request: Request, session: SessionDep, lot: Annotated[str, Query(max_
     return render_page(request, "lookup.html", status=200 if matches or not lot else 404, lot=lot, matches=matches)
 
 
-@router.get("/signin")
+@router.get("/signin", dependencies=[public("signing in")])
 def signin_form(request: Request, session: SessionDep, next: str = "") -> Response:
     if (visit := web_visit(request, session)) is not None:
         return see_other(local_path(next, _landing(Actor.of(visit.user), visit.user.must_change_password)))
     return render_page(request, "signin.html", next=local_path(next, ""), username="", error=None)
 
 
-@router.post("/signin", dependencies=[Depends(visitor_csrf)])
+@router.post("/signin", dependencies=[public("signing in"), Depends(visitor_csrf)])
 def signin(request: Request, session: SessionDep, username: FormText = "", password: FormText = "",
            next: FormText = "") -> Response:
     attempt: SignedIn | DomainError
@@ -106,7 +105,7 @@ def signin(request: Request, session: SessionDep, username: FormText = "", passw
 
 
 @router.post("/signout")
-def signout(request: Request, session: SessionDep, actor: ActorDep) -> Response:
+def signout(_: allow("account.self"), request: Request, session: SessionDep) -> Response:
     visit = web_visit(request, session)
     if visit is not None:
         with write_transaction(session):
@@ -117,7 +116,7 @@ def signout(request: Request, session: SessionDep, actor: ActorDep) -> Response:
     return response
 
 
-@router.get(PASSWORD_CHANGE_PATH, dependencies=[Depends(get_actor)])
+@router.get(PASSWORD_CHANGE_PATH, dependencies=[requires("account.self")])
 def password_form(request: Request, session: SessionDep, changed: bool = False) -> Response:
     visit = web_visit(request, session)
     return render_page(request, "password.html", error=None, changed=changed,
@@ -125,7 +124,7 @@ def password_form(request: Request, session: SessionDep, changed: bool = False) 
                        min_length=get_settings().password_min_length)
 
 
-@router.post(PASSWORD_CHANGE_PATH, dependencies=[Depends(get_actor)])
+@router.post(PASSWORD_CHANGE_PATH, dependencies=[requires("account.self")])
 def password_submit(request: Request, session: SessionDep, current: FormText = "", new: FormText = "",
                     confirm: FormText = "") -> Response:
     visit = web_visit(request, session)
