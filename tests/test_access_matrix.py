@@ -86,6 +86,9 @@ MATRIX: list[tuple[str, str, str]] = [
     ("POST", "/signout", "signin ok ok ok ok ok ok"),
     ("GET", "/account/password", "signin ok ok ok ok ok ok"),
     ("POST", "/account/password", "signin ok ok ok ok ok ok"),
+    # the API documentation, served from the app itself
+    ("GET", "/docs", "ok ok ok ok ok ok ok"),
+    ("GET", "/redoc", "ok ok ok ok ok ok ok"),
     # the QR label's links: open to everyone
     ("GET", "/01/{gtin}/10/{lot}", "ok ok ok ok ok ok ok"),
     ("GET", "/.well-known/gs1resolver", "ok ok ok ok ok ok ok"),

@@ -16,6 +16,8 @@ from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_redoc_html
 from fastapi.responses import HTMLResponse
 
+from trace.policy import public
+
 SWAGGER_UI = "/static/vendor/swagger-ui-dist-5.35.0"
 REDOC = "/static/vendor/redoc-2.5.4"
 # ReDoc styles itself with <style> elements it writes at run time, and searches in a worker
@@ -25,7 +27,8 @@ REDOC_CONTENT_SECURITY_POLICY = (
     "worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False,
+                   dependencies=[public("the API documentation describes the API, not its data")])
 
 
 @router.get("/docs")
