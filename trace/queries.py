@@ -102,7 +102,7 @@ def trace_backward(session: Session, actor: Actor, batch_id: int) -> dict[str, A
 
 
 def trace_backward_from_receipt(session: Session, actor: Actor, receipt_id: int) -> dict[str, Any]:
-    from canteens.service import receipt_get
+    from canteens.deliveries import receipt_get
 
     receipt = receipt_get(session, receipt_id)
     if actor.role == "canteen_staff" and receipt.school_id != actor.school_id:
