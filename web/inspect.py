@@ -10,6 +10,7 @@ form posts, carries the session's CSRF token, and redirects (PRG).
 from __future__ import annotations
 
 import json
+from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
@@ -24,7 +25,7 @@ from suppliers.models import BATCH_ACTION_LABELS, BATCH_STATUS_LABELS, LICENCE_K
 from trace import checkpoints
 from trace.batch_reads import BatchForReader
 from trace.clock import local_date, local_today
-from trace.custody import Actor
+from trace.custody import Actor, events_for_batch
 from trace.db import write_transaction
 from trace.deps import SessionDep
 from trace.errors import DomainError, Invalid
@@ -87,12 +88,22 @@ def _batch_page(request: Request, session: SessionDep, actor: Actor, batch_id: i
                 error: str | None = None, done: str = "") -> Response:
     backward = trace_backward(session, actor, batch_id)
     events = [(event, json.loads(event.payload)) for event in backward["events"]]
+    forward = trace_forward(session, actor, batch_id)
+    schools = {d["school_id"]: d["school_name"] for d in forward["destinations"]}
     return render_page(
-        request, "inspect/batch.html", status=status, back=backward, forward=trace_forward(session, actor, batch_id),
-        events=events, error=error, done=done, may_hold=may(actor, "batch.hold"), may_recall=may(actor, "batch.recall"),
+        request, "inspect/batch.html", status=status, back=backward, forward=forward,
+        events=events, schools=schools, amount=_amount, error=error, done=done, may_hold=may(actor, "batch.hold"), may_recall=may(actor, "batch.recall"),
         status_labels=BATCH_STATUS_LABELS, action_labels=BATCH_ACTION_LABELS, licence_labels=LICENCE_KIND_LABELS,
         outcome_labels=OUTCOME_LABELS, test_kind_labels=TEST_KIND_LABELS, step_labels=STEP_LABELS,
         local_date=local_date, today=local_today())
+
+
+def _amount(value: object) -> str:
+    """A quantity as an event's payload keeps it (text, thousandths), written without trailing zeros."""
+    try:
+        return f"{Decimal(str(value)).normalize():f}"
+    except InvalidOperation:
+        return str(value)
 
 
 @router.get("/inspect/batches/{batch_id}")
@@ -141,13 +152,23 @@ def recall(actor: allow("batch.recall"), batch: BatchForReader, request: Request
     return _measure("recall", actor, batch.id, request, session, reason, next)
 
 
+def _latest_measure(session: SessionDep, batch_id: int) -> dict | None:
+    """When, why and by which role the batch's present measure was taken (its newest status event)."""
+    for event in reversed(events_for_batch(session, batch_id)):
+        if event.subject_type == "batch" and event.biz_step in ("holding", "inspecting"):
+            return {"on": local_date(event.occurred_at), "reason": json.loads(event.payload).get("reason", ""),
+                    "role": event.actor_role}
+    return None
+
+
 @router.get("/inspect/holds")
 def holds(actor: allow("work.inspect"), request: Request, session: SessionDep,
           done: Annotated[str, Query(max_length=20)] = "") -> Response:
     """Batches under a measure: sealed ones first, then recalled."""
     found = supplier_selectors.batches_in_status(session, [BatchStatus.on_hold, BatchStatus.recalled])
     found.sort(key=lambda row: row.batch.status != BatchStatus.on_hold)
-    return render_page(request, "inspect/holds.html", rows=found, done=done if done in BATCH_ACTION_LABELS else "",
+    return render_page(request, "inspect/holds.html", rows=found,
+                       measures={row.batch.id: _latest_measure(session, row.batch.id) for row in found}, done=done if done in BATCH_ACTION_LABELS else "",
                        may_hold=may(actor, "batch.hold"), may_recall=may(actor, "batch.recall"),
                        status_labels=BATCH_STATUS_LABELS, action_labels=BATCH_ACTION_LABELS)
 

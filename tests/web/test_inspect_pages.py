@@ -106,6 +106,7 @@ def test_lifting_a_seal_from_the_holds_page_returns_to_it(inspector, session, pe
     inspector.post(f"/inspect/batches/{batch.id}/hold", data={"reason": "农残快检阳性", "csrf_token": token})
     holds = inspector.get("/inspect/holds").text
     assert batch.lot_code in holds and "已封存" in holds and f"/inspect/batches/{batch.id}/release" in holds
+    assert "农残快检阳性" in holds  # why it was sealed
 
     posted = inspector.post(f"/inspect/batches/{batch.id}/release",
                             data={"reason": "复检阴性", "next": "/inspect/holds", "csrf_token": token},
