@@ -89,6 +89,7 @@ MATRIX: list[tuple[str, str, str]] = [
     # pages: work — the canteen's own school (another school's shipment is not found)
     ("GET", "/canteen/deliveries", "signin 403 403 403 403 ok ok"),
     ("GET", "/canteen/shipments/{shipment}", "signin 403 403 403 403 ok 404"),
+    ("POST", "/canteen/shipments/{shipment}/receipt", "signin 403 403 403 403 ok 404"),
     ("GET", "/canteen/stock", "signin 403 403 403 403 ok ok"),
     ("GET", "/canteen/uses", "signin 403 403 403 403 ok ok"),
     ("POST", "/canteen/uses", "signin 403 403 403 403 ok ok"),

@@ -231,3 +231,43 @@ def test_a_sealed_lot_cannot_be_chosen_for_use(staff, session, people):
 
     assert f'value="{world.batch.id}"' not in page
     assert "库存中没有可用的批次" in page
+
+
+def test_the_receipt_form_records_a_receipt_and_redirects_to_the_shipment(staff, session, people):
+    world = people.world
+    shipment = world.ship(session, "40")
+    session.commit()
+    page = staff.get(f"/canteen/shipments/{shipment.id}")
+    assert 'action="/canteen/shipments/%d/receipt"' % shipment.id in page.text and 'value="40"' in page.text
+
+    posted = staff.post(f"/canteen/shipments/{shipment.id}/receipt",
+                        data={"accepted": "40", "rejected": "", "csrf_token": form_token(page.text)},
+                        follow_redirects=False)
+
+    assert posted.status_code == 303 and posted.headers["location"] == f"/canteen/shipments/{shipment.id}?received=1"
+    after = staff.get(posted.headers["location"]).text
+    assert "验收已记录" in after and "已验收" in after and "记录验收" not in after  # nothing left to receive
+
+
+def test_a_rejection_without_a_reason_is_refused_on_the_shipment_page(staff, session, people):
+    world = people.world
+    shipment = world.ship(session, "40")
+    session.commit()
+    token = form_token(staff.get(f"/canteen/shipments/{shipment.id}").text)
+
+    page = staff.post(f"/canteen/shipments/{shipment.id}/receipt",
+                      data={"accepted": "30", "rejected": "10", "csrf_token": token})
+
+    assert page.status_code == 422 and "拒收时须填写原因" in page.text
+    assert canteen_service.receipts_of_school(session, world.school.id) == []
+
+
+def test_a_receipt_form_posted_without_its_token_is_refused(staff, session, people):
+    world = people.world
+    shipment = world.ship(session, "40")
+    session.commit()
+
+    page = staff.post(f"/canteen/shipments/{shipment.id}/receipt", data={"accepted": "40"})
+
+    assert page.status_code == 403
+    assert canteen_service.receipts_of_school(session, world.school.id) == []

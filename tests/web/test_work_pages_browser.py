@@ -34,7 +34,7 @@ def _busy_day(session) -> tuple[People, dict[str, int]]:
     world = people.world
     received = world.ship(session, "200")
     world.receive(session, received, "200")
-    world.ship(session, "100")
+    in_transit = world.ship(session, "100")
     oil = make_product(session, name="示例大豆油", category="食用油", unit="L", conversions={"桶": Decimal("5")})
     make_order_line(session, world.school, world.supplier, oil, quantity=Decimal("20"), unit="L")
     flour_line = make_order_line(session, world.school, world.supplier, world.product)
@@ -46,11 +46,12 @@ def _busy_day(session) -> tuple[People, dict[str, int]]:
         batch_id=world.batch.id, quantity=Decimal("25"), unit="kg", use_date=today(), meal="lunch", dish="米饭"))
     checkpoints.checkpoint_create(session, key=checkpoints.load_or_create_signing_key())
     session.commit()
-    return people, {"shipment": received.id, "batch": world.batch.id}
+    return people, {"shipment": received.id, "in_transit": in_transit.id, "batch": world.batch.id}
 
 
 PAGES = {
-    "canteen": ["/canteen/deliveries", "/canteen/shipments/{shipment}", "/canteen/stock", "/canteen/uses"],
+    "canteen": ["/canteen/deliveries", "/canteen/shipments/{shipment}", "/canteen/shipments/{in_transit}",
+                "/canteen/stock", "/canteen/uses"],
     "supplier": ["/supplier/orders", "/supplier/batches", "/supplier/batches/{batch}", "/supplier/shipments",
                  "/supplier/labels"],
     "inspector": ["/inspect/search", "/inspect/search?q={lot}", "/inspect/batches/{batch}", "/inspect/chains", "/inspect/holds"],
