@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import or_, select
 from sqlmodel import Session
@@ -18,7 +19,8 @@ class BatchRow:
     product: Product
 
     @property
-    def left(self):  # noqa: ANN201 - a Decimal in the batch's unit
+    def left(self) -> Decimal:
+        """What is still with the supplier, in the batch's unit."""
         return self.batch.quantity - self.batch.shipped_quantity
 
 
