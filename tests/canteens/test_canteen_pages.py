@@ -42,7 +42,7 @@ def test_deliveries_show_what_arrives_today_with_supplier_lot_quantity_and_statu
     assert world.batch.lot_code in page.text and "40 kg" in page.text
     assert "在途" in page.text  # not yet received
     assert "1000 kg" in page.text  # what the order line asked for
-    assert f'href="/canteen/shipments/{shipment.id}"' in page.text
+    assert f'href="/canteen/shipments/{shipment.id}#receive"' in page.text  # still to be received
 
 
 def test_an_order_line_due_today_and_not_shipped_is_shown_as_missing(staff):
