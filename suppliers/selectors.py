@@ -65,7 +65,8 @@ def batches_described(session: Session, batches: list[Batch]) -> list[BatchWithP
 
 def suppliers_named(session: Session, text: str, *, limit: int = 20) -> list[Supplier]:
     """Suppliers whose name or credit code contains ``text``."""
-    pattern = f"%{text.strip()}%"
-    statement = (select(Supplier).where(or_(Supplier.name.like(pattern), Supplier.credit_code.like(pattern)))
+    text = text.strip()  # typed % and _ are matched as themselves, not as wildcards
+    statement = (select(Supplier).where(or_(Supplier.name.contains(text, autoescape=True),
+                                            Supplier.credit_code.contains(text, autoescape=True)))
                  .order_by(Supplier.name).limit(limit))
     return list(session.execute(statement).scalars())

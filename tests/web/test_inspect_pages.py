@@ -166,3 +166,9 @@ def test_canteen_staff_may_not_open_the_inspectors_pages(client, people):
     sign_in(client, people.canteen)
 
     assert client.get("/inspect/search").status_code == 403
+
+
+def test_a_percent_sign_in_the_search_is_not_a_wildcard(inspector, people):
+    page = inspector.get("/inspect/search", params={"q": "%"}).text
+
+    assert people.world.supplier.name not in page and "没有供应商的名称或信用代码包含该内容" in page
