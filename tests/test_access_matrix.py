@@ -89,6 +89,29 @@ MATRIX: list[tuple[str, str, str]] = [
     # the API documentation, served from the app itself
     ("GET", "/docs", "ok ok ok ok ok ok ok"),
     ("GET", "/redoc", "ok ok ok ok ok ok ok"),
+    # pages: work — the canteen's own school (another school's shipment is not found)
+    ("GET", "/canteen/deliveries", "signin 403 403 403 403 ok ok"),
+    ("GET", "/canteen/shipments/{shipment}", "signin 403 403 403 403 ok 404"),
+    ("POST", "/canteen/shipments/{shipment}/receipt", "signin 403 403 403 403 ok 404"),
+    ("GET", "/canteen/stock", "signin 403 403 403 403 ok ok"),
+    ("GET", "/canteen/uses", "signin 403 403 403 403 ok ok"),
+    ("POST", "/canteen/uses", "signin 403 403 403 403 ok ok"),
+    # pages: work — the supplier's own orders and batches (another supplier's are not found)
+    ("GET", "/supplier/orders", "signin 403 403 ok ok 403 403"),
+    ("GET", "/supplier/orders/{order}", "signin 403 403 ok 404 403 403"),
+    ("GET", "/supplier/batches", "signin 403 403 ok ok 403 403"),
+    ("GET", "/supplier/batches/{batch}", "signin 403 403 ok 404 403 403"),
+    ("GET", "/supplier/shipments", "signin 403 403 ok ok 403 403"),
+    ("GET", "/supplier/labels", "signin 403 403 ok ok 403 403"),
+    # pages: work — the inspectors' workspace; sealing is inspectors', a recall inspectors' and admins'
+    ("GET", "/inspect/search", "signin ok ok 403 403 403 403"),
+    ("GET", "/inspect/batches/{batch}", "signin ok ok 403 403 403 403"),
+    ("POST", "/inspect/batches/{batch}/hold", "signin 403 ok 403 403 403 403"),
+    ("POST", "/inspect/batches/{batch}/release", "signin 403 ok 403 403 403 403"),
+    ("POST", "/inspect/batches/{batch}/recall", "signin ok ok 403 403 403 403"),
+    ("GET", "/inspect/chains", "signin ok ok 403 403 403 403"),
+    ("POST", "/inspect/chains", "signin ok ok 403 403 403 403"),
+    ("GET", "/inspect/holds", "signin ok ok 403 403 403 403"),
     # the QR label's links: open to everyone
     ("GET", "/01/{gtin}/10/{lot}", "ok ok ok ok ok ok ok"),
     ("GET", "/.well-known/gs1resolver", "ok ok ok ok ok ok ok"),

@@ -27,8 +27,10 @@ from trace.guard import PROJECT_ROOT, ensure_project_trace
 ensure_project_trace()
 
 from canteens.api import router as canteens_router  # noqa: E402
+from canteens.pages import router as canteen_pages  # noqa: E402
 from inspections.api import router as inspections_router  # noqa: E402
 from suppliers.api import router as suppliers_router  # noqa: E402
+from suppliers.pages import router as supplier_pages  # noqa: E402
 from trace import registry  # noqa: E402,F401
 from trace.api import router as trace_router  # noqa: E402
 from trace.api_docs import router as api_docs_router  # noqa: E402
@@ -44,8 +46,10 @@ from trace.resolver import error_page  # noqa: E402
 from trace.resolver import router as resolver_router  # noqa: E402
 from trace.settings import ensure_production_ready, get_settings  # noqa: E402
 from trace.text_guard import TextGuard  # noqa: E402
+from web.inspect import router as inspect_pages  # noqa: E402
 from web.navigation import navigation_for  # noqa: E402
 from web.pages import router as web_router  # noqa: E402
+from web.work_reads import router as work_read_pages  # noqa: E402
 
 log = logging.getLogger("trace")
 
@@ -215,6 +219,9 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(resolver_router)
     app.include_router(web_router)
+    # Each role's work pages (navigation in web/navigation.py).
+    for pages in (canteen_pages, supplier_pages, work_read_pages, inspect_pages):
+        app.include_router(pages)
     app.state.navigation = navigation_for
     app.include_router(api_docs_router)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")

@@ -78,6 +78,16 @@ POLICY: dict[str, Permission] = {
         "stock_not_visible", "供应商不能查看学校库存", "Suppliers cannot see school stock")),
     "use.read": Permission(frozenset({Role.admin, Role.inspector, Role.canteen_staff}), refusal=(
         "uses_not_visible", "供应商不能查看学校的出库记录", "Suppliers cannot see a school's kitchen use")),
+    # pages: work — each role's own pages; which records they show is still the load-or-404 dependencies'.
+    # The canteen's pages read and write for the staff's own school, so they are the staff's alone.
+    "work.canteen": Permission(frozenset({Role.canteen_staff}), refusal=(
+        "canteen_pages_only", "只有本校食堂人员可以打开食堂工作页面", "Only a school's canteen staff open its canteen pages")),
+    "work.supplier": Permission(frozenset({Role.supplier}), refusal=(
+        "supplier_pages_only", "只有供应商可以打开供应商工作页面", "Only suppliers open the supplier pages")),
+    # Searching, tracing and verifying are supervision's; the measures on the holds page keep
+    # their own permissions (batch.hold for inspectors, batch.recall for inspectors and admins).
+    "work.inspect": Permission(SUPERVISION, refusal=(
+        "inspection_pages_only", "只有监管人员可以打开监管工作页面", "Only inspectors open the inspection pages")),
 }
 
 
