@@ -117,3 +117,55 @@ def test_the_api_accepts_the_session_cookie(client, session):
 
 def test_form_token_helper_reads_the_sign_in_form(client):
     assert len(form_token(client.get("/signin").text)) > 20
+
+
+class Clock:
+    """The sign-in clock, moved by the test (the waits are real seconds otherwise)."""
+
+    def __init__(self) -> None:
+        from trace.db import utcnow
+
+        self.now = utcnow()
+
+    def __call__(self):  # type: ignore[no-untyped-def]
+        return self.now
+
+
+def test_a_flood_of_wrong_passwords_is_slowed_then_locked_with_a_clear_message(client, session, monkeypatch):
+    from datetime import timedelta
+
+    import trace.sign_in
+
+    make_person(session, Role.admin, username="guanli7")
+    session.commit()
+    clock = Clock()
+    monkeypatch.setattr(trace.sign_in, "utcnow", clock)
+
+    answers = []
+    for n in range(1, 11):
+        answers.append(sign_in(client, "guanli7", "Not-The-Password-1"))
+        if 3 <= n < 10:  # each next try as soon as it is accepted: 2, 4, 8… seconds
+            clock.now += timedelta(seconds=2 ** (n - 2))
+    slowed = sign_in(client, "guanli7", TEST_PASSWORD)
+
+    assert [a.status_code for a in answers[:9]] == [401] * 9
+    assert answers[2].status_code == 401 and "请在" in answers[2].text  # the third says when to try again
+    assert answers[9].status_code == 429 and "已暂时锁定" in answers[9].text
+    assert slowed.status_code == 429 and "已暂时锁定" in slowed.text  # even the right password waits
+    clock.now += timedelta(minutes=15)
+    assert sign_in(client, "guanli7", TEST_PASSWORD).status_code == 303
+
+
+def test_a_try_too_soon_after_failures_is_answered_with_the_time_to_wait(client, session, monkeypatch):
+    import trace.sign_in
+
+    make_person(session, Role.admin, username="guanli8")
+    session.commit()
+    monkeypatch.setattr(trace.sign_in, "utcnow", Clock())
+    for _ in range(3):
+        sign_in(client, "guanli8", "Not-The-Password-1")
+
+    response = sign_in(client, "guanli8", TEST_PASSWORD)
+
+    assert response.status_code == 429
+    assert "尝试次数过多" in response.text and "秒后" in response.text
