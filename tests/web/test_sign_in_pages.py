@@ -169,3 +169,39 @@ def test_a_try_too_soon_after_failures_is_answered_with_the_time_to_wait(client,
 
     assert response.status_code == 429
     assert "尝试次数过多" in response.text and "秒后" in response.text
+
+
+def test_behind_a_proxy_its_client_address_is_believed(app, session, monkeypatch):
+    from fastapi.testclient import TestClient
+    from sqlalchemy import select
+
+    from trace.models import CustodyEvent
+    from trace.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "behind_proxy", True)
+    person = make_person(session, Role.admin, username="guanli9")
+    session.commit()
+    with TestClient(app, base_url="https://testserver") as behind:
+        behind.headers.update({"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9, 10.0.0.1"})
+        assert sign_in(behind, "guanli9").status_code == 303
+
+    event = session.execute(select(CustodyEvent).where(CustodyEvent.stream == f"user:{person.id}")
+                            .order_by(CustodyEvent.seq.desc())).scalars().first()
+    assert event.biz_step == "signing_in" and '"client_address":"203.0.113.9"' in event.payload
+
+
+def test_behind_a_proxy_its_https_makes_cookies_secure(client, session, monkeypatch):
+    from trace.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "behind_proxy", True)
+    client.headers.update({"X-Forwarded-Proto": "https"})
+
+    assert "Secure" in client.get("/signin").headers["set-cookie"]
+
+
+def test_not_behind_a_proxy_its_headers_are_ignored(client, session):
+    make_person(session, Role.admin, username="guanli10")
+    session.commit()
+    client.headers.update({"X-Forwarded-Proto": "https"})
+
+    assert "Secure" not in sign_in(client, "guanli10").headers["set-cookie"]
