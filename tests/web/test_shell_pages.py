@@ -283,3 +283,9 @@ def test_the_sign_in_form_carries_a_token_and_sets_its_cookie(client):
     page = client.get("/signin")
 
     assert form_token(page.text) and "trace_csrf=" in page.headers["set-cookie"]
+
+
+def test_a_lot_code_that_cannot_be_one_says_what_a_lot_code_looks_like(client):
+    page = client.get("/lookup", params={"lot": "批号 12"}, headers={"Accept-Language": "zh-CN"})
+
+    assert page.status_code == 422 and "只能使用字母、数字" in page.text

@@ -205,3 +205,24 @@ def test_not_behind_a_proxy_its_headers_are_ignored(client, session):
     client.headers.update({"X-Forwarded-Proto": "https"})
 
     assert "Secure" not in sign_in(client, "guanli10").headers["set-cookie"]
+
+
+def test_signing_in_again_ends_the_browsers_previous_session(client, session):
+    from sqlalchemy import select
+
+    from trace.models import WebSession
+
+    admin = make_person(session, Role.admin, username="guanli11")
+    inspector = make_person(session, Role.inspector, username="jianguan11")
+    session.commit()
+    sign_in(client, "guanli11")
+    visitor = client.get("/signin", follow_redirects=False)  # a signed-in person is sent on…
+    assert visitor.status_code == 303
+    token = client.cookies.get("trace_csrf")  # the sign-in form of an old tab carries this
+
+    # …but a sign-in form posted anyway signs the new person in and ends the old session.
+    client.post("/signin", data={"username": "jianguan11", "password": TEST_PASSWORD, "csrf_token": token},
+                follow_redirects=False)
+
+    rows = session.execute(select(WebSession.user_id, WebSession.revoked_at).order_by(WebSession.id)).all()
+    assert [(user_id, revoked is not None) for user_id, revoked in rows] == [(admin.id, True), (inspector.id, False)]
