@@ -33,7 +33,7 @@ from trace.errors import DomainError
 from trace.pages import local_path, page_locale, render_page, see_other, visitor_csrf
 from trace.sessions import COOKIE_NAME, session_revoke
 from trace.settings import get_settings
-from trace.sign_in import SignedIn, sign_in_attempt, sign_out
+from trace.sign_in import SignedIn, sign_in_check, sign_in_record, sign_out
 from web.navigation import home_of
 
 router = APIRouter(include_in_schema=False)
@@ -98,10 +98,11 @@ def signin(request: Request, session: SessionDep, username: FormText = "", passw
            next: FormText = "") -> Response:
     attempt: SignedIn | DomainError
     previous = web_visit(request, session)
+    # The password is verified (argon2 takes its time) before SQLite's write lock is taken.
+    checked = sign_in_check(session, username=username[:64], password=password,
+                            client_address=client_address(request))
     with write_transaction(session):
-        attempt = sign_in_attempt(session, username=username[:64], password=password,
-                                  client_address=client_address(request),
-                                  user_agent=request.headers.get("user-agent", ""))
+        attempt = sign_in_record(session, checked, user_agent=request.headers.get("user-agent", ""))
         if previous is not None and isinstance(attempt, SignedIn):
             # The browser's new session replaces its old one, never runs beside it.
             session_revoke(session, previous.row)
