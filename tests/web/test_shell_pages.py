@@ -289,3 +289,13 @@ def test_a_lot_code_that_cannot_be_one_says_what_a_lot_code_looks_like(client):
     page = client.get("/lookup", params={"lot": "批号 12"}, headers={"Accept-Language": "zh-CN"})
 
     assert page.status_code == 422 and "只能使用字母、数字" in page.text
+
+
+def test_a_one_time_password_page_shows_no_menu_that_would_only_lead_back(client, session):
+    make_person(session, Role.inspector, username="xinren3", must_change=True)
+    session.commit()
+    sign_in(client, "xinren3")
+
+    page = client.get("/account/password").text
+
+    assert 'href="/inspect/search"' not in page and 'action="/signout"' in page
