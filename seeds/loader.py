@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -35,9 +36,18 @@ from trace.custody import Actor
 from trace.db import unit_of_work
 from trace.errors import NotFound
 from trace.models import CustodyEvent, Role, User
+from trace.passwords import password_hash
 
 ADMIN_USERNAME = "admin"
 INSPECTOR_USERNAME = "inspector"
+# Every demo account signs in with this (README, "Signing in"): for the demo only, never in production.
+DEMO_PASSWORD = "Demo-2025-zq"
+
+
+@lru_cache(maxsize=1)
+def demo_password_hash() -> str:
+    # argon2id is slow on purpose: hash once for all ~80 demo accounts (same password, same hash).
+    return password_hash(DEMO_PASSWORD)
 
 
 class SeedError(RuntimeError):
@@ -64,10 +74,11 @@ def seed_reference(session: Session, data_dir: Path | None = None) -> SeedRefere
         return _read_reference(session, admin, data_dir)
 
     admin = user_create(session, actor=system_actor(), username=ADMIN_USERNAME, display_name="平台管理员",
-                        role=Role.admin)
+                        password_hash=demo_password_hash(), role=Role.admin)
     actor = Actor.of(admin)
     inspector = user_create(session, actor=actor, username=INSPECTOR_USERNAME,
-                            display_name="区市场监管局 示例监管员", role=Role.inspector)
+                            display_name="区市场监管局 示例监管员", password_hash=demo_password_hash(),
+                            role=Role.inspector)
     suppliers = [_register_supplier(session, actor, n, seed)
                  for n, seed in enumerate(load_suppliers(data_dir), start=1)]
     products = {seed.code: (seed, _register_product(session, actor, seed)) for seed in load_products(data_dir)}
@@ -88,7 +99,7 @@ def _register_supplier(session: Session, actor: Actor, number: int, seed: SeedSu
         supplier_service.supplier_set_standing(session, actor=actor, supplier_id=supplier.id, data=SupplierStanding(
             status=SupplierStatus(seed.status), dishonest=seed.dishonest, note=seed.status_note))
     user = user_create(session, actor=actor, username=f"supplier-{number}", display_name=seed.contact,
-                       role=Role.supplier, supplier_id=supplier.id)
+                       password_hash=demo_password_hash(), role=Role.supplier, supplier_id=supplier.id)
     return SeededSupplier(number, seed, supplier, user)
 
 
@@ -110,9 +121,10 @@ def _register_school(session: Session, actor: Actor, seed: SeedSchool) -> Seeded
     ))
     staff = (
         user_create(session, actor=actor, username=staff_username(seed.code, 1), display_name=seed.contact,
-                    role=Role.canteen_staff, school_id=school.id),
+                    password_hash=demo_password_hash(), role=Role.canteen_staff, school_id=school.id),
         user_create(session, actor=actor, username=staff_username(seed.code, 2),
-                    display_name=f"{seed.canteen_name}验收员", role=Role.canteen_staff, school_id=school.id),
+                    display_name=f"{seed.canteen_name}验收员", password_hash=demo_password_hash(),
+                    role=Role.canteen_staff, school_id=school.id),
     )
     return SeededSchool(seed, school, staff)
 

@@ -53,7 +53,7 @@ def issue_token(_: allow("token.issue"), user_id: PathId, body: TokenCreate, ctx
         user = ctx.session.get(User, user_id)
         if user is None:
             raise NotFound("user_not_found", f"用户 {user_id} 不存在", f"User {user_id} not found")
-        return TokenIssued(token=accounts.token_create(ctx.session, user=user, name=body.name),
+        return TokenIssued(token=accounts.token_create(ctx.session, user=user, name=body.name, actor=ctx.actor),
                            user=UserPublic.model_validate(user))
     return ctx.run(write)
 

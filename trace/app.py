@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import Scope
@@ -35,15 +36,20 @@ from trace import registry  # noqa: E402,F401
 from trace.api import router as trace_router  # noqa: E402
 from trace.api_docs import router as api_docs_router  # noqa: E402
 from trace.batch_reads import router as batch_reads_router  # noqa: E402
-from trace.db import make_engine  # noqa: E402
-from trace.deps import PASSWORD_CHANGE_PATH, PasswordChangeRequired, Unauthenticated  # noqa: E402
+from trace.custody import Actor  # noqa: E402
+from trace.db import (
+    make_engine,  # noqa: E402
+    reading,  # noqa: E402
+)
+from trace.deps import PASSWORD_CHANGE_PATH, PasswordChangeRequired, Unauthenticated, web_visit  # noqa: E402
 from trace.errors import DomainError, ErrorBody, framework_error  # noqa: E402
 from trace.hardening import BodyLimit, secure_every_response  # noqa: E402
 from trace.i18n import translations  # noqa: E402
 from trace.jobs import start_scheduler  # noqa: E402
-from trace.pages import page_locale, render_page, see_other  # noqa: E402
+from trace.pages import current_actor, page_locale, render_page, see_other  # noqa: E402
 from trace.resolver import error_page  # noqa: E402
 from trace.resolver import router as resolver_router  # noqa: E402
+from trace.sessions import COOKIE_NAME  # noqa: E402
 from trace.settings import ensure_production_ready, get_settings  # noqa: E402
 from trace.text_guard import TextGuard  # noqa: E402
 from web.inspect import router as inspect_pages  # noqa: E402
@@ -105,8 +111,22 @@ def _page_refusal(request: Request, error: DomainError, headers: Mapping[str, st
     else:
         heading = _("This request cannot be served")
     message = error.zh if page_locale(request) == "zh-CN" else error.en
-    return render_page(request, "error.html", status=error.status, headers=dict(headers or {}), heading=heading,
-                       message=message)
+    return render_page(request, "error.html", actor=_page_actor(request), status=error.status,
+                       headers=dict(headers or {}), heading=heading, message=message)
+
+
+def _page_actor(request: Request) -> Actor | None:
+    """Who is signed in, for a refusal's layout: also on a path no route took (so none looked)."""
+    if (actor := current_actor(request)) is not None or COOKIE_NAME not in request.cookies:
+        return actor
+    if not hasattr(request.state, "web_visit"):
+        try:
+            with Session(reading(request.app.state.engine)) as session:
+                web_visit(request, session)
+        except OperationalError:
+            return None
+    visit = request.state.web_visit
+    return Actor.of(visit.user) if visit is not None and not visit.user.must_change_password else None
 
 
 def _refusal(request: Request, error: DomainError, headers: Mapping[str, str] | None = None) -> Response:

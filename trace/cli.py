@@ -17,7 +17,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from suppliers.models import Batch
-from trace import accounts, checkpoints, migrate, registry
+from trace import accounts, checkpoints, credentials, migrate, passwords, registry
 from trace.db import make_engine, unit_of_work
 from trace.errors import DomainError
 from trace.models import CustodyEvent, Role, User
@@ -116,14 +116,45 @@ def user_create(
     name: Annotated[str, typer.Option(help="Display name")] = "",
     supplier_id: Optional[int] = None,
     school_id: Optional[int] = None,
+    password: Annotated[bool, typer.Option(
+        "--password", help="Ask for a password (hidden, typed twice) so the person can sign in on the web")] = False,
+    one_time: Annotated[bool, typer.Option(
+        "--one-time", help="Print a one-time password, to be changed at first sign-in")] = False,
 ) -> None:
     """Create an account (suppliers need --supplier-id, canteen staff --school-id)."""
+    if password and one_time:
+        _fail("choose --password or --one-time, not both / --password 与 --one-time 只能选一个")
+    chosen = typer.prompt("Password 密码", hide_input=True, confirmation_prompt=True) if password else None
+    if chosen is not None and (problems := passwords.password_problems(chosen, username)):
+        _fail(" ".join(f"{p.zh} / {p.en}" for p in problems))
     engine = _engine()
+    plain = passwords.one_time_password() if one_time else chosen
     with unit_of_work(engine) as session:
         user = accounts.user_create(session, actor=accounts.system_actor(), username=username,
                                     display_name=name or username, role=role, supplier_id=supplier_id,
                                     school_id=school_id)
+        if plain is not None:
+            credentials.password_set(session, actor=accounts.system_actor(), user=user, password=plain,
+                                     must_change=one_time)
         console.print(f"created user {user.id} {user.username} ({user.role.value})")
+    if one_time:
+        _print_one_time(username, plain)
+
+
+def _print_one_time(username: str, plain: str | None) -> None:
+    console.print("one-time password, shown only now (must be changed at first sign-in) / "
+                  "一次性密码，仅显示这一次（首次登录时须修改）:")
+    typer.echo(f"{username} {plain}")
+
+
+@user_app.command("reset-password")
+def user_reset_password(username: str) -> None:
+    """Issue USERNAME a new one-time password (printed once) and end their web sessions."""
+    engine = _engine()
+    with unit_of_work(engine) as session:
+        user = accounts.user_by_username(session, username)
+        plain = credentials.password_reset(session, actor=accounts.system_actor(), user=user)
+    _print_one_time(username, plain)
 
 
 @user_app.command("list")

@@ -64,6 +64,12 @@ def form_token(request: Request) -> tuple[str, bool]:
     return secrets.token_urlsafe(32), True
 
 
+def _one_time(request: Request) -> bool:
+    """Signed in with a one-time password: every page leads to the password page, so no menu."""
+    visit = getattr(request.state, "web_visit", None)
+    return visit is not None and visit.user.must_change_password
+
+
 def render_page(request: Request, template: str, *, actor: Actor | None = None, status: int = 200,
                 headers: dict[str, str] | None = None, **context: Any) -> HTMLResponse:
     actor = actor or current_actor(request)
@@ -73,7 +79,7 @@ def render_page(request: Request, template: str, *, actor: Actor | None = None, 
     switched = request.url.include_query_params(lang="en" if locale == "zh-CN" else "zh-CN")
     body = render(template, locale, request=request, actor=actor, csrf_token=token,
                   switch_href=f"{switched.path}?{switched.query}",
-                  navigation=list(navigation(actor)) if navigation else [],
+                  navigation=list(navigation(actor)) if navigation and not _one_time(request) else [],
                   role_label=label(ROLE_LABELS[Role(actor.role)], locale) if actor and actor.role in ROLES else "",
                   current_path=request.url.path, **context)
     response = HTMLResponse(body, status_code=status, headers=headers)

@@ -8,6 +8,7 @@ parameters is still accepted and ``needs_rehash`` says when to renew it.
 from __future__ import annotations
 
 import secrets
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -72,13 +73,26 @@ def password_problems(password: str, username: str) -> list[Invalid]:
     if name and name in lowered:
         problems.append(Invalid("password_contains_username", "密码不能包含用户名",
                                 "The password must not contain the username"))
-    if lowered in common_passwords():
+    if lowered in common_passwords() or _guessable_pattern(lowered):
         problems.append(Invalid("password_too_common", "这个密码太常见，容易被猜中，请换一个",
                                 "This password is too common and easy to guess; choose another"))
     if password != password.strip():
         problems.append(Invalid("password_edge_spaces", "密码首尾不能有空格",
                                 "The password must not begin or end with a space"))
     return problems
+
+
+def _guessable_pattern(password: str) -> bool:
+    """One character repeated, or only a date as 8 digits (a birthday: 19861010, 20120601)."""
+    if password and len(set(password)) == 1:
+        return True
+    if len(password) == 8 and password.isdigit():
+        try:
+            date(int(password[:4]), int(password[4:6]), int(password[6:]))
+        except ValueError:
+            return False
+        return 1900 <= int(password[:4]) <= 2100
+    return False
 
 
 def check_new_password(password: str, username: str) -> None:

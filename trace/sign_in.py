@@ -98,33 +98,66 @@ class SignedIn:
     opened: OpenedSession
 
 
-def sign_in_attempt(session: Session, *, username: str, password: str, client_address: str, user_agent: str = "",
-                    now: datetime | None = None) -> SignedIn | SignInRefused:
-    """One try at signing in. A refusal is returned, not raised: its failure must be committed."""
+@dataclass(frozen=True)
+class Checked:
+    """What a try showed before anything is written: whether it waits, whose account, whether it matched."""
+
+    key: str
+    client_address: str
+    now: datetime
+    waiting: Verdict
+    user: User | None = None
+    matched: bool = False
+    rehash: str | None = None  # a new hash of the password, when the stored one has older parameters
+
+
+def sign_in_check(session: Session, *, username: str, password: str, client_address: str,
+                  now: datetime | None = None) -> Checked:
+    """Read and verify, write nothing: argon2 takes its time outside any write transaction."""
     now = now or utcnow()
     key = account_key(username)
     waiting = _later(throttle_of(session, ACCOUNT, key, now), throttle_of(session, ADDRESS, client_address, now))
     if waiting.retry_at is not None:
         # Not checked and not counted: knocking during a wait does not make it longer.
-        log.info("sign-in try refused while %s: account %r from %s", "locked" if waiting.locked else "slowed",
-                 key, client_address)
-        return refusal(False, waiting, now)
+        return Checked(key, client_address, now, waiting)
     user = session.execute(select(User).where(User.username == username.strip(), User.active)).scalar_one_or_none()
     if user is None or user.password_hash is None:
         spend_verify_time(password)
-        matched = False
-    else:
-        matched = password_matches(user.password_hash, password)
-    if matched and user is not None:
-        return _signed_in(session, user, password, client_address, user_agent, now)
-    return _failed(session, user, key, client_address, now)
+        return Checked(key, client_address, now, waiting, user)
+    matched = password_matches(user.password_hash, password)
+    rehash = password_hash(password) if matched and needs_rehash(user.password_hash) else None
+    return Checked(key, client_address, now, waiting, user, matched, rehash)
 
 
-def _signed_in(session: Session, user: User, password: str, client_address: str, user_agent: str,
-               now: datetime) -> SignedIn:
-    assert user.password_hash is not None
-    if needs_rehash(user.password_hash):
-        user.password_hash = password_hash(password)
+def sign_in_record(session: Session, checked: Checked, *, user_agent: str = "") -> SignedIn | SignInRefused:
+    """Write what a checked try comes to: a session and its event, or a counted failure.
+
+    A refusal is returned, not raised: its failure must be committed.
+    """
+    if checked.waiting.retry_at is not None:
+        log.info("sign-in try refused while %s: account %r from %s",
+                 "locked" if checked.waiting.locked else "slowed", checked.key, checked.client_address)
+        return refusal(False, checked.waiting, checked.now)
+    user = checked.user
+    if checked.matched and user is not None:
+        # Read again in this transaction: an account closed since the check does not sign in.
+        session.refresh(user)
+        if user.active:
+            return _signed_in(session, user, checked, user_agent)
+    return _failed(session, user, checked.key, checked.client_address, checked.now)
+
+
+def sign_in_attempt(session: Session, *, username: str, password: str, client_address: str, user_agent: str = "",
+                    now: datetime | None = None) -> SignedIn | SignInRefused:
+    """One try at signing in, checked and recorded in the caller's transaction."""
+    checked = sign_in_check(session, username=username, password=password, client_address=client_address, now=now)
+    return sign_in_record(session, checked, user_agent=user_agent)
+
+
+def _signed_in(session: Session, user: User, checked: Checked, user_agent: str) -> SignedIn:
+    client_address, now = checked.client_address, checked.now
+    if checked.rehash is not None:
+        user.password_hash = checked.rehash
         session.add(user)
     # A good password clears the account's count; the address keeps its own (one account an
     # attacker owns must not reset the count of guesses at everybody else's).

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from canteens.models import School
 from suppliers.models import Batch, Product, Supplier
@@ -26,12 +26,13 @@ from trace.deps import (
     cookies_secure,
     web_visit,
 )
+from trace.digital_link import normalize_lot
 from trace.errors import DomainError
 from trace.pages import local_path, page_locale, render_page, see_other, visitor_csrf
 from trace.policy import allow, public, requires
-from trace.sessions import COOKIE_NAME
+from trace.sessions import COOKIE_NAME, session_revoke
 from trace.settings import get_settings
-from trace.sign_in import SignedIn, sign_in_attempt, sign_out
+from trace.sign_in import SignedIn, sign_in_check, sign_in_record, sign_out
 from web.navigation import home_of
 
 router = APIRouter(include_in_schema=False)
@@ -66,15 +67,22 @@ def home(request: Request, session: SessionDep, q: Annotated[str, Query(max_leng
 def lookup(request: Request, session: SessionDep, lot: Annotated[str, Query(max_length=100)] = "") -> Response:
     """A lot code from a label: one batch → its public page; several → a choice; none → say so."""
     lot = lot.strip()
-    matches = []
-    if lot:
-        statement = (select(Batch.id, Batch.lot_code, Batch.production_date, Product.name, Supplier.name)
-                     .join(Product, Product.id == Batch.product_id).join(Supplier, Supplier.id == Batch.supplier_id)
-                     .where(func.upper(Batch.lot_code) == lot.upper()).order_by(Batch.id).limit(50))
-        matches = session.execute(statement).all()
+    if not lot:
+        return render_page(request, "lookup.html", lot="", matches=[], error=None)
+    try:
+        normalize_lot(lot)
+    except DomainError as refused:
+        return render_page(request, "lookup.html", status=refused.status, lot=lot, matches=[],
+                           error=_message(request, refused))
+    # Labels print lot codes in capitals; people often type them in lower case. Both spellings
+    # are looked up exactly, so the lot index serves the query.
+    statement = (select(Batch.id, Batch.lot_code, Batch.production_date, Product.name, Supplier.name)
+                 .join(Product, Product.id == Batch.product_id).join(Supplier, Supplier.id == Batch.supplier_id)
+                 .where(Batch.lot_code.in_({lot, lot.upper()})).order_by(Batch.id).limit(50))
+    matches = session.execute(statement).all()
     if len(matches) == 1:
         return see_other(f"/public/batches/{matches[0][0]}")
-    return render_page(request, "lookup.html", status=200 if matches or not lot else 404, lot=lot, matches=matches)
+    return render_page(request, "lookup.html", status=200 if matches else 404, lot=lot, matches=matches, error=None)
 
 
 @router.get("/signin", dependencies=[public("signing in")])
@@ -88,10 +96,15 @@ def signin_form(request: Request, session: SessionDep, next: str = "") -> Respon
 def signin(request: Request, session: SessionDep, username: FormText = "", password: FormText = "",
            next: FormText = "") -> Response:
     attempt: SignedIn | DomainError
+    previous = web_visit(request, session)
+    # The password is verified (argon2 takes its time) before SQLite's write lock is taken.
+    checked = sign_in_check(session, username=username[:64], password=password,
+                            client_address=client_address(request))
     with write_transaction(session):
-        attempt = sign_in_attempt(session, username=username[:64], password=password,
-                                  client_address=client_address(request),
-                                  user_agent=request.headers.get("user-agent", ""))
+        attempt = sign_in_record(session, checked, user_agent=request.headers.get("user-agent", ""))
+        if previous is not None and isinstance(attempt, SignedIn):
+            # The browser's new session replaces its old one, never runs beside it.
+            session_revoke(session, previous.row)
         session.commit()
     if isinstance(attempt, DomainError):
         return render_page(request, "signin.html", status=attempt.status, next=local_path(next, ""),

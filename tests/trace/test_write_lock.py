@@ -204,3 +204,23 @@ def test_writers_of_one_process_queue_for_their_turn_instead_of_polling_sqlite(w
         assert "BEGIN IMMEDIATE" not in [statement for statement, _ in seen]
     assert entered.wait(10)
     thread.join()
+
+
+def test_a_sign_in_verifies_the_password_before_it_takes_the_write_lock(client, sqlite_engine):
+    from tests.factories import make_person
+    from tests.helpers import TEST_PASSWORD, form_token
+    from trace.models import Role
+
+    with Session(sqlite_engine) as session:
+        make_person(session, Role.inspector, username="jianguan")
+        session.commit()
+    token = form_token(client.get("/signin").text)
+    with probing(sqlite_engine) as seen:
+        response = client.post("/signin", data={"username": "jianguan", "password": TEST_PASSWORD,
+                                                "csrf_token": token}, follow_redirects=False)
+
+    assert response.status_code == 303
+    statements = [statement for statement, _ in seen]
+    begin = statements.index("BEGIN IMMEDIATE")
+    assert any("FROM app_user" in statement for statement in statements[:begin])  # argon2 ran here, unlocked
+    assert not any(locked for _, locked in seen[:begin])

@@ -117,3 +117,112 @@ def test_the_api_accepts_the_session_cookie(client, session):
 
 def test_form_token_helper_reads_the_sign_in_form(client):
     assert len(form_token(client.get("/signin").text)) > 20
+
+
+class Clock:
+    """The sign-in clock, moved by the test (the waits are real seconds otherwise)."""
+
+    def __init__(self) -> None:
+        from trace.db import utcnow
+
+        self.now = utcnow()
+
+    def __call__(self):  # type: ignore[no-untyped-def]
+        return self.now
+
+
+def test_a_flood_of_wrong_passwords_is_slowed_then_locked_with_a_clear_message(client, session, monkeypatch):
+    from datetime import timedelta
+
+    import trace.sign_in
+
+    make_person(session, Role.admin, username="guanli7")
+    session.commit()
+    clock = Clock()
+    monkeypatch.setattr(trace.sign_in, "utcnow", clock)
+
+    answers = []
+    for n in range(1, 11):
+        answers.append(sign_in(client, "guanli7", "Not-The-Password-1"))
+        if 3 <= n < 10:  # each next try as soon as it is accepted: 2, 4, 8… seconds
+            clock.now += timedelta(seconds=2 ** (n - 2))
+    slowed = sign_in(client, "guanli7", TEST_PASSWORD)
+
+    assert [a.status_code for a in answers[:9]] == [401] * 9
+    assert answers[2].status_code == 401 and "请在" in answers[2].text  # the third says when to try again
+    assert answers[9].status_code == 429 and "已暂时锁定" in answers[9].text
+    assert slowed.status_code == 429 and "已暂时锁定" in slowed.text  # even the right password waits
+    clock.now += timedelta(minutes=15)
+    assert sign_in(client, "guanli7", TEST_PASSWORD).status_code == 303
+
+
+def test_a_try_too_soon_after_failures_is_answered_with_the_time_to_wait(client, session, monkeypatch):
+    import trace.sign_in
+
+    make_person(session, Role.admin, username="guanli8")
+    session.commit()
+    monkeypatch.setattr(trace.sign_in, "utcnow", Clock())
+    for _ in range(3):
+        sign_in(client, "guanli8", "Not-The-Password-1")
+
+    response = sign_in(client, "guanli8", TEST_PASSWORD)
+
+    assert response.status_code == 429
+    assert "尝试次数过多" in response.text and "秒后" in response.text
+
+
+def test_behind_a_proxy_its_client_address_is_believed(app, session, monkeypatch):
+    from fastapi.testclient import TestClient
+    from sqlalchemy import select
+
+    from trace.models import CustodyEvent
+    from trace.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "behind_proxy", True)
+    person = make_person(session, Role.admin, username="guanli9")
+    session.commit()
+    with TestClient(app, base_url="https://testserver") as behind:
+        behind.headers.update({"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9, 10.0.0.1"})
+        assert sign_in(behind, "guanli9").status_code == 303
+
+    event = session.execute(select(CustodyEvent).where(CustodyEvent.stream == f"user:{person.id}")
+                            .order_by(CustodyEvent.seq.desc())).scalars().first()
+    assert event.biz_step == "signing_in" and '"client_address":"203.0.113.9"' in event.payload
+
+
+def test_behind_a_proxy_its_https_makes_cookies_secure(client, session, monkeypatch):
+    from trace.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "behind_proxy", True)
+    client.headers.update({"X-Forwarded-Proto": "https"})
+
+    assert "Secure" in client.get("/signin").headers["set-cookie"]
+
+
+def test_not_behind_a_proxy_its_headers_are_ignored(client, session):
+    make_person(session, Role.admin, username="guanli10")
+    session.commit()
+    client.headers.update({"X-Forwarded-Proto": "https"})
+
+    assert "Secure" not in sign_in(client, "guanli10").headers["set-cookie"]
+
+
+def test_signing_in_again_ends_the_browsers_previous_session(client, session):
+    from sqlalchemy import select
+
+    from trace.models import WebSession
+
+    admin = make_person(session, Role.admin, username="guanli11")
+    inspector = make_person(session, Role.inspector, username="jianguan11")
+    session.commit()
+    sign_in(client, "guanli11")
+    visitor = client.get("/signin", follow_redirects=False)  # a signed-in person is sent on…
+    assert visitor.status_code == 303
+    token = client.cookies.get("trace_csrf")  # the sign-in form of an old tab carries this
+
+    # …but a sign-in form posted anyway signs the new person in and ends the old session.
+    client.post("/signin", data={"username": "jianguan11", "password": TEST_PASSWORD, "csrf_token": token},
+                follow_redirects=False)
+
+    rows = session.execute(select(WebSession.user_id, WebSession.revoked_at).order_by(WebSession.id)).all()
+    assert [(user_id, revoked is not None) for user_id, revoked in rows] == [(admin.id, True), (inspector.id, False)]
