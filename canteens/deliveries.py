@@ -11,22 +11,20 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Row, bindparam, insert, select, update
 from sqlmodel import Session
 
 from canteens import receiving
 from canteens.dates import assert_date_range, dated_between, occurred_on
 from canteens.models import OrderLine, OrderRevision, PurchaseOrder, Receipt, Shipment, Stock
-from canteens.orders import ORDER_MOVES
 from canteens.schemas import ReceiptCreate, ShipmentCreate
 from canteens.schools import assert_acts_for_school
 from suppliers import service as supplier_service
 from suppliers.models import Batch
 from trace.clock import assert_not_future
 from trace.custody import Actor, record_event, stream_of
-from trace.db import Quantity, dialect_insert, insert_now, run_prebuilt
+from trace.db import Quantity, dialect_insert, run_prebuilt
 from trace.errors import Conflict, Forbidden, Invalid, NotFound
-from trace.locking import lock_for_gate
 
 # The running totals, each moved by one conditional UPDATE. Built once on the tables
 # (not the ORM classes): they compile once, and the ORM has no objects to synchronize —
@@ -45,6 +43,14 @@ _GROW_ACCOUNTED = (
     .values(accounted_quantity=_SHIPMENTS.c.accounted_quantity + _AMOUNT)
 )
 
+# Shipments and receipts are written once (a shipment's accounted total aside, moved by
+# _GROW_ACCOUNTED), with Core statements, and handed back as the rows the database
+# returned: plain data, never objects in the session's identity map, so nothing of them
+# is left behind in the session when their transaction rolls back.
+_RECEIPTS = Receipt.__table__
+_INSERT_SHIPMENT = insert(_SHIPMENTS).returning(*_SHIPMENTS.c)
+_INSERT_RECEIPT = insert(_RECEIPTS).returning(*_RECEIPTS.c)
+
 
 # --- shipments -------------------------------------------------------------------------------
 
@@ -57,24 +63,47 @@ def shipment_get(session: Session, shipment_id: int) -> Shipment:
     return shipment
 
 
-def _current_order_line(session: Session, order_line_id: int) -> tuple[PurchaseOrder, OrderRevision, OrderLine]:
-    line = session.get(OrderLine, order_line_id)
+def _current_order_line(session: Session, order_line_id: int) -> Row[Any]:
+    """The order line a shipment is for, with its revision and its order's number, school,
+    supplier and current revision (a row, plain data), read with the order share-locked:
+    a revision of the order waits until this shipment is decided (lock order: trace.locking)."""
+    line = run_prebuilt(session, _ORDER_LINE_LOCKING_ORDER, {"line_id": order_line_id}).first()
     if line is None:
         raise NotFound("order_line_not_found", f"订单行 {order_line_id} 不存在",
                        f"Order line {order_line_id} not found", order_line_id=order_line_id)
-    revision = session.get(OrderRevision, line.revision_id)
-    # Share-locked: a revision of the order waits until this shipment is decided.
-    order = lock_for_gate(session, PurchaseOrder, revision.order_id, fresh=ORDER_MOVES)
-    if revision.revision != order.current_revision:
+    if line.revision != line.current_revision:
         raise Conflict("order_line_superseded",
-                       f"订单 {order.order_number} 已修订为第 {order.current_revision} 版，请按最新版本发货",
-                       f"Order {order.order_number} has been revised (now revision {order.current_revision})",
-                       order_number=order.order_number, current_revision=order.current_revision)
-    return order, revision, line
+                       f"订单 {line.order_number} 已修订为第 {line.current_revision} 版，请按最新版本发货",
+                       f"Order {line.order_number} has been revised (now revision {line.current_revision})",
+                       order_number=line.order_number, current_revision=line.current_revision)
+    return line
+
+
+# What a shipment reads of its order line and order, and a receipt of its shipment: rows
+# written once (but an order's current revision and a shipment's accounted total), read as
+# plain data. The order is read under its share lock, in the same statement.
+_ORDER_LINE_LOCKING_ORDER = (
+    select(OrderLine.id, OrderLine.line_number, OrderLine.product_id, OrderRevision.revision,
+           PurchaseOrder.id.label("order_id"), PurchaseOrder.order_number, PurchaseOrder.school_id,
+           PurchaseOrder.supplier_id, PurchaseOrder.current_revision)
+    .join(OrderRevision, OrderRevision.id == OrderLine.revision_id)
+    .join(PurchaseOrder, PurchaseOrder.id == OrderRevision.order_id)
+    .where(OrderLine.id == bindparam("line_id"))
+    .with_for_update(read=True, of=PurchaseOrder.__table__)
+)
+_SHIPMENT = select(_SHIPMENTS).where(_SHIPMENTS.c.id == bindparam("shipment_id"))
+
+
+def shipment_insert(session: Session, *, batch_id: int, school_id: int, supplier_id: int, order_line_id: int,
+                    quantity: Decimal, unit: str, ship_date: date, shipped_by: int | None) -> Row[Any]:
+    """Write a new shipment (nothing of it accounted for yet) and return it as written."""
+    return run_prebuilt(session, _INSERT_SHIPMENT, {
+        "batch_id": batch_id, "school_id": school_id, "supplier_id": supplier_id, "order_line_id": order_line_id,
+        "quantity": quantity, "unit": unit, "ship_date": ship_date, "shipped_by": shipped_by}).one()
 
 
 def shipment_create(session: Session, *, actor: Actor, data: ShipmentCreate,
-                    occurred_at: datetime | None = None) -> Shipment:
+                    occurred_at: datetime | None = None) -> Row[Any]:
     """The supplier sends part of a batch to the school of an order line."""
     # Locks in the order of trace.locking (batch, supplier, order), each gate decided after them.
     batch = supplier_service.batch_lock(session, data.batch_id)
@@ -82,11 +111,11 @@ def shipment_create(session: Session, *, actor: Actor, data: ShipmentCreate,
         raise Forbidden("not_your_batch", "只能发运本供应商的批次", "You can only ship your own batches",
                         batch_id=batch.id)
     supplier = supplier_service.supplier_lock_for_gate(session, batch.supplier_id)
-    order, _revision, line = _current_order_line(session, data.order_line_id)
-    if order.supplier_id != batch.supplier_id or line.product_id != batch.product_id:
+    line = _current_order_line(session, data.order_line_id)
+    if line.supplier_id != batch.supplier_id or line.product_id != batch.product_id:
         raise Conflict("order_line_mismatch", "该批次的供应商或产品与订单行不一致",
                        "The batch's supplier or product does not match the order line",
-                       order_number=order.order_number, line_number=line.line_number)
+                       order_number=line.order_number, line_number=line.line_number)
     assert_not_future(data.ship_date, "发货日期", "ship date")
     if data.ship_date < batch.production_date:
         raise Invalid("dates_out_of_order", "发货日期早于生产日期", "Ship date is before the production date",
@@ -103,16 +132,16 @@ def shipment_create(session: Session, *, actor: Actor, data: ShipmentCreate,
                        f"Shipping {amount} {batch.unit} exceeds what is left of the batch "
                        f"({batch.quantity - batch.shipped_quantity} {batch.unit})",
                        requested=str(amount), remaining=str(batch.quantity - batch.shipped_quantity))
-    shipment = insert_now(session, Shipment, batch_id=batch.id, school_id=order.school_id,
-                          supplier_id=batch.supplier_id, order_line_id=line.id, quantity=amount, unit=product.unit,
-                          ship_date=data.ship_date, shipped_by=actor.user_id)
+    shipment = shipment_insert(session, batch_id=batch.id, school_id=line.school_id, supplier_id=batch.supplier_id,
+                               order_line_id=line.id, quantity=amount, unit=product.unit, ship_date=data.ship_date,
+                               shipped_by=actor.user_id)
     record_event(
         session, stream=stream_of("batch", batch.id), biz_step="shipping", action="OBSERVE",
         disposition="in_transit", actor=actor, subject_type="shipment", subject_id=shipment.id,
         occurred_at=occurred_at or occurred_on(data.ship_date),
-        batch_id=batch.id, supplier_id=batch.supplier_id, school_id=order.school_id,
-        payload={"shipment_id": shipment.id, "order_number": order.order_number, "order_line": line.line_number,
-                 "order_revision": order.current_revision, "quantity": amount, "unit": product.unit,
+        batch_id=batch.id, supplier_id=batch.supplier_id, school_id=line.school_id,
+        payload={"shipment_id": shipment.id, "order_number": line.order_number, "order_line": line.line_number,
+                 "order_revision": line.current_revision, "quantity": amount, "unit": product.unit,
                  "declared_quantity": data.quantity, "declared_unit": data.unit, "ship_date": data.ship_date},
     )
     # The conditional UPDATE moved shipped_quantity in the database; reload it only if read.
@@ -123,10 +152,24 @@ def shipment_create(session: Session, *, actor: Actor, data: ShipmentCreate,
 # --- receipts --------------------------------------------------------------------------------
 
 
+def receipt_insert(session: Session, *, shipment_id: int, batch_id: int, school_id: int,
+                   accepted_quantity: Decimal, rejected_quantity: Decimal, unit: str, rejection_reason: str,
+                   arrival_temperature_celsius: float | None, receipt_date: date, received_by: int | None,
+                   event_id: str) -> Row[Any]:
+    """Write a receipt and return it as written."""
+    return run_prebuilt(session, _INSERT_RECEIPT, {
+        "shipment_id": shipment_id, "batch_id": batch_id, "school_id": school_id,
+        "accepted_quantity": accepted_quantity, "rejected_quantity": rejected_quantity, "unit": unit,
+        "rejection_reason": rejection_reason, "arrival_temperature_celsius": arrival_temperature_celsius,
+        "receipt_date": receipt_date, "received_by": received_by, "event_id": event_id}).one()
+
+
 def receipt_create(session: Session, *, actor: Actor, data: ReceiptCreate,
-                   occurred_at: datetime | None = None) -> Receipt:
+                   occurred_at: datetime | None = None) -> Row[Any]:
     """The canteen checks a shipment at the door and accepts or rejects it (验收)."""
-    shipment = shipment_get(session, data.shipment_id)
+    shipment = run_prebuilt(session, _SHIPMENT, {"shipment_id": data.shipment_id}).first()
+    if shipment is None:
+        shipment_get(session, data.shipment_id)  # raises the 404
     assert_acts_for_school(actor, shipment.school_id)
     if actor.role not in ("canteen_staff", "admin"):
         raise Forbidden("role_not_allowed", "只有食堂人员可以验收", "Only canteen staff may receive goods")
@@ -148,9 +191,11 @@ def receipt_create(session: Session, *, actor: Actor, data: ReceiptCreate,
         receiving.assert_goods_acceptable(session, batch, product, data.arrival_temperature_celsius)
     counted = accepted + rejected
     taken = run_prebuilt(session, _GROW_ACCOUNTED, {"s_id": shipment.id, "amount": counted})
-    session.expire(shipment, ["accounted_quantity"])
+    loaded = session.identity_map.get((Shipment, (shipment.id,), None))
+    if loaded is not None:  # a reader's copy in this session: the total moved under it
+        session.expire(loaded, ["accounted_quantity"])
     if taken.rowcount != 1:
-        session.refresh(shipment)
+        shipment = run_prebuilt(session, _SHIPMENT, {"shipment_id": shipment.id}).one()
         remaining = shipment.quantity - shipment.accounted_quantity
         raise Conflict("quantity_exceeds_shipment",
                        f"验收数量超过发货数量（尚未验收 {remaining} {shipment.unit}）",
@@ -169,11 +214,11 @@ def receipt_create(session: Session, *, actor: Actor, data: ReceiptCreate,
                  "arrival_temperature_celsius": data.arrival_temperature_celsius,
                  "receipt_date": data.receipt_date},
     )
-    return insert_now(session, Receipt, shipment_id=shipment.id, batch_id=batch.id, school_id=shipment.school_id,
-                      accepted_quantity=accepted, rejected_quantity=rejected, unit=product.unit,
-                      rejection_reason=data.rejection_reason,
-                      arrival_temperature_celsius=data.arrival_temperature_celsius,
-                      receipt_date=data.receipt_date, received_by=actor.user_id, event_id=event.event_id)
+    return receipt_insert(session, shipment_id=shipment.id, batch_id=batch.id, school_id=shipment.school_id,
+                          accepted_quantity=accepted, rejected_quantity=rejected, unit=product.unit,
+                          rejection_reason=data.rejection_reason,
+                          arrival_temperature_celsius=data.arrival_temperature_celsius,
+                          receipt_date=data.receipt_date, received_by=actor.user_id, event_id=event.event_id)
 
 
 def receipt_get(session: Session, receipt_id: int) -> Receipt:

@@ -8,19 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlmodel import Session
 
 from canteens.dates import assert_date_range, dated_between, occurred_on
-from canteens.models import MEAL_LABELS, KitchenUse, Receipt, Stock
+from canteens.models import MEAL_LABELS, KitchenUse, Meal, Receipt, Stock
 from canteens.schemas import UseCreate
 from canteens.schools import assert_acts_for_school
 from suppliers import service as supplier_service
 from suppliers.models import Batch, BatchStatus
 from trace.clock import assert_not_future
 from trace.custody import Actor, record_event, stream_of
-from trace.db import Quantity, insert_now, run_prebuilt
+from trace.db import Quantity, run_prebuilt
 from trace.errors import Conflict, Forbidden, Invalid
 from trace.i18n import label
 
@@ -72,11 +74,25 @@ _FIRST_RECEIPT = (
     .where(Receipt.school_id == Stock.school_id, Receipt.batch_id == Stock.batch_id, Receipt.accepted_quantity > 0)
     .scalar_subquery()
 )
+# A use is written once, with a Core statement, and handed back as the row the database
+# returned: plain data, never an object in the session's identity map.
+_USES = KitchenUse.__table__
+_INSERT_USE = insert(_USES).returning(*_USES.c)
+
+
+def use_insert(session: Session, *, school_id: int, batch_id: int, quantity: Decimal, unit: str, use_date: date,
+               meal: Meal, dish: str, used_by: int | None, event_id: str) -> Row[Any]:
+    """Write a kitchen use and return it as written."""
+    return run_prebuilt(session, _INSERT_USE, {
+        "school_id": school_id, "batch_id": batch_id, "quantity": quantity, "unit": unit, "use_date": use_date,
+        "meal": meal, "dish": dish, "used_by": used_by, "event_id": event_id}).one()
+
+
 _STOCK_WITH_FIRST_RECEIPT = select(Stock, _FIRST_RECEIPT).where(
     Stock.school_id == bindparam("school_id"), Stock.batch_id == bindparam("batch_id"))
 
 
-def use_create(session: Session, *, actor: Actor, data: UseCreate, occurred_at: datetime | None = None) -> KitchenUse:
+def use_create(session: Session, *, actor: Actor, data: UseCreate, occurred_at: datetime | None = None) -> Row[Any]:
     """出库: take a quantity of a received batch into the kitchen for a meal."""
     school_id = actor.school_id if actor.role == "canteen_staff" else data.school_id
     if school_id is None:
@@ -114,7 +130,7 @@ def use_create(session: Session, *, actor: Actor, data: UseCreate, occurred_at: 
                  "declared_unit": data.unit, "use_date": data.use_date, "meal": data.meal.value,
                  "meal_zh": label(MEAL_LABELS[data.meal], "zh-CN"), "dish": data.dish},
     )
-    use = insert_now(session, KitchenUse, school_id=school_id, batch_id=batch.id, quantity=amount, unit=product.unit,
+    use = use_insert(session, school_id=school_id, batch_id=batch.id, quantity=amount, unit=product.unit,
                      use_date=data.use_date, meal=data.meal, dish=data.dish, used_by=actor.user_id,
                      event_id=event.event_id)
     session.expire(stock, ["used_quantity"])

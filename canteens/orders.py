@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, bindparam, insert, select
 from sqlmodel import Session
 
 from canteens.models import OrderLine, OrderRevision, PurchaseOrder
@@ -12,7 +13,7 @@ from canteens.schemas import OrderCreate, OrderLineIn, OrderRevise
 from canteens.schools import school_get
 from suppliers import service as supplier_service
 from trace.custody import Actor, record_event, stream_of
-from trace.db import insert_now, quantity, run_prebuilt
+from trace.db import quantity, run_prebuilt
 from trace.errors import Conflict, NotFound
 from trace.locking import lock_for_change
 
@@ -37,12 +38,14 @@ def order_revisions(session: Session, order_id: int) -> list[tuple[OrderRevision
     return list(result.values())
 
 
-def order_current_revision(session: Session, order_id: int) -> tuple[OrderRevision, list[OrderLine]]:
-    """An order's current revision and its lines: what may be shipped against."""
-    rows = session.execute(_CURRENT_LINES_OF_ORDER, {"order_id": order_id}).all()
-    if not rows:
+def order_current_revision(session: Session, order_id: int) -> tuple[Row[Any], list[Row[Any]]]:
+    """An order's current revision and its lines (as rows, plain data): what may be shipped against."""
+    revision = run_prebuilt(session, _CURRENT_REVISION_OF_ORDER, {"order_id": order_id}).first()
+    if revision is None:
         raise NotFound("order_not_found", f"订单 {order_id} 不存在", f"Order {order_id} not found", order_id=order_id)
-    return rows[0][0], [line for _revision, line in rows]
+    # A revision's lines are written with it and never change: reading them by the
+    # revision's id sees the same lines whatever was committed since.
+    return revision, list(run_prebuilt(session, _LINES_OF_REVISION, {"revision_id": revision.id}))
 
 
 # Read statements on hot paths are built once, with bound parameters: building a
@@ -51,30 +54,57 @@ _REVISIONS_WITH_LINES = (
     select(OrderRevision, OrderLine).outerjoin(OrderLine, OrderLine.revision_id == OrderRevision.id)
     .where(OrderRevision.order_id == bindparam("order_id")).order_by(OrderRevision.revision, OrderLine.line_number)
 )
-_CURRENT_LINES_OF_ORDER = (
-    select(OrderRevision, OrderLine)
-    .select_from(OrderLine)
-    .join(OrderRevision, OrderLine.revision_id == OrderRevision.id)
+_CURRENT_REVISION_OF_ORDER = (
+    select(OrderRevision.__table__)
     .join(PurchaseOrder, (OrderRevision.order_id == PurchaseOrder.id)
           & (OrderRevision.revision == PurchaseOrder.current_revision))
-    .where(PurchaseOrder.id == bindparam("order_id")).order_by(OrderLine.line_number)
+    .where(PurchaseOrder.id == bindparam("order_id"))
+)
+_LINES_OF_REVISION = (
+    select(OrderLine.__table__).where(OrderLine.revision_id == bindparam("revision_id")).order_by(OrderLine.line_number)
 )
 _ORDER_NUMBER_TAKEN = select(PurchaseOrder.__table__.c.id).where(
     PurchaseOrder.__table__.c.order_number == bindparam("order_number"))
 
+# Orders, revisions and lines are written once and never changed but for the order's
+# current revision, so they are written with Core statements and handed back as the rows
+# the database returned: plain data, never objects in the session's identity map, so
+# nothing of them is left behind in the session when their transaction rolls back.
+_ORDERS, _REVISIONS, _LINES = PurchaseOrder.__table__, OrderRevision.__table__, OrderLine.__table__
+_INSERT_ORDER = insert(_ORDERS).returning(*_ORDERS.c)
+_INSERT_REVISION = insert(_REVISIONS).returning(_REVISIONS.c.id)
+_INSERT_LINE = insert(_LINES)
 
-def _write_revision(session: Session, *, actor: Actor, order: PurchaseOrder, number: int, delivery_date: date,
-                    note: str, lines: list[OrderLineIn], occurred_at: datetime | None) -> OrderRevision:
-    revision = insert_now(session, OrderRevision, order_id=order.id, revision=number, delivery_date=delivery_date,
-                          note=note, recorded_by=actor.user_id)
-    written = []
+
+def order_insert(session: Session, *, order_number: str, school_id: int, supplier_id: int) -> Row[Any]:
+    """Write a new order (at revision 1) and return it as written."""
+    return run_prebuilt(session, _INSERT_ORDER, {"order_number": order_number, "school_id": school_id,
+                                                 "supplier_id": supplier_id}).one()
+
+
+def revision_insert(session: Session, *, order_id: int, revision: int, delivery_date: date, note: str,
+                    recorded_by: int | None, lines: list[dict[str, Any]]) -> int:
+    """Write one revision of an order with its lines (each a dict of the line's columns); its id."""
+    revision_id: int = run_prebuilt(session, _INSERT_REVISION, {
+        "order_id": order_id, "revision": revision, "delivery_date": delivery_date, "note": note,
+        "recorded_by": recorded_by}).scalar_one()
+    if lines:
+        run_prebuilt(session, _INSERT_LINE, [{**line, "revision_id": revision_id} for line in lines])
+    return revision_id
+
+
+def _write_revision(session: Session, *, actor: Actor, order: Any, number: int, delivery_date: date,
+                    note: str, lines: list[OrderLineIn], occurred_at: datetime | None) -> None:
+    rows, written = [], []
     for line in lines:
         product = supplier_service.product_get(session, line.product_id)
         base = supplier_service.to_base_unit(session, product, line.quantity, line.unit)
-        insert_now(session, OrderLine, revision_id=revision.id, line_number=line.line_number, product_id=product.id,
-                   quantity=base, unit=product.unit, ordered_quantity=quantity(line.quantity),
-                   ordered_unit=line.unit, unit_price_fen=line.unit_price_fen)
+        rows.append({"line_number": line.line_number, "product_id": product.id, "quantity": base,
+                     "unit": product.unit, "ordered_quantity": quantity(line.quantity), "ordered_unit": line.unit,
+                     "unit_price_fen": line.unit_price_fen})
         written.append({**line.model_dump(mode="json"), "base_quantity": str(base), "base_unit": product.unit})
+    revision_insert(session, order_id=order.id, revision=number, delivery_date=delivery_date, note=note,
+                    recorded_by=actor.user_id, lines=rows)
     record_event(
         session, stream=stream_of("order", order.id), biz_step="transacting",
         action="ADD" if number == 1 else "OBSERVE", actor=actor, subject_type="order_revision",
@@ -83,11 +113,10 @@ def _write_revision(session: Session, *, actor: Actor, order: PurchaseOrder, num
         payload={"order_number": order.order_number, "revision": number, "delivery_date": delivery_date,
                  "note": note, "lines": written},
     )
-    return revision
 
 
 def order_create(session: Session, *, actor: Actor, data: OrderCreate,
-                 occurred_at: datetime | None = None) -> PurchaseOrder:
+                 occurred_at: datetime | None = None) -> Row[Any]:
     """Record an order as the procurement platform placed it (``occurred_at``: when, if not now)."""
     school_get(session, data.school_id)
     supplier = supplier_service.supplier_lock_for_gate(session, data.supplier_id)
@@ -96,8 +125,8 @@ def order_create(session: Session, *, actor: Actor, data: OrderCreate,
         raise Conflict("order_exists", f"订单号 {data.order_number} 已存在；修改订单请提交新修订",
                        f"Order {data.order_number} exists; submit a revision to change it",
                        order_number=data.order_number)
-    order = insert_now(session, PurchaseOrder, order_number=data.order_number, school_id=data.school_id,
-                       supplier_id=data.supplier_id)
+    order = order_insert(session, order_number=data.order_number, school_id=data.school_id,
+                         supplier_id=data.supplier_id)
     _write_revision(session, actor=actor, order=order, number=1, delivery_date=data.delivery_date,
                     note=data.note, lines=data.lines, occurred_at=occurred_at)
     return order

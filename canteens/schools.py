@@ -10,12 +10,13 @@ from canteens.schemas import SchoolCreate
 from suppliers import service as supplier_service
 from suppliers.licence_numbers import parse_licence_number
 from trace.custody import Actor, record_event, stream_of
+from trace.db import get_kept
 from trace.errors import Conflict, Forbidden, Invalid, NotFound
 from trace.settings import get_settings
 
 
 def school_get(session: Session, school_id: int) -> School:
-    school = session.get(School, school_id)
+    school = get_kept(session, School, school_id)
     if school is None:
         raise NotFound("school_not_found", f"学校 {school_id} 不存在", f"School {school_id} not found",
                        school_id=school_id)

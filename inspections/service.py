@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, insert, select
 from sqlmodel import Session
 
 from inspections import rapid_tests
@@ -17,9 +18,19 @@ from inspections.models import TestOutcome, TestResult
 from suppliers import service as supplier_service
 from suppliers.models import Batch
 from trace.custody import Actor, record_event, stream_of
-from trace.db import insert_now, quantity
+from trace.db import quantity, run_prebuilt
 from trace.errors import Conflict, Forbidden, Invalid, NotFound
 from trace.settings import get_settings
+
+# A test result is written once, with a Core statement, and handed back as the row the
+# database returned: plain data, never an object in the session's identity map.
+_TEST_RESULTS = TestResult.__table__
+_INSERT_TEST_RESULT = insert(_TEST_RESULTS).returning(*_TEST_RESULTS.c)
+
+
+def test_result_insert(session: Session, columns: dict[str, Any]) -> Row[Any]:
+    """Write a test result (``columns``: the test_result table's, but its id) and return it as written."""
+    return run_prebuilt(session, _INSERT_TEST_RESULT, columns).one()
 
 
 def test_result_record(
@@ -37,7 +48,7 @@ def test_result_record(
     outcome: TestOutcome | None = None,
     laboratory: str = "",
     report_number: str = "",
-) -> TestResult:
+) -> Row[Any]:
     """Attach a test result to a batch: a rapid test at the door, or a laboratory's report.
 
     A rapid test gives its reading (``value``); the verdict is computed from it and the
@@ -80,11 +91,11 @@ def test_result_record(
                  "value": value, "value_unit": value_unit,
                  "laboratory": laboratory, "report_number": report_number},
     )
-    return insert_now(session, TestResult, batch_id=batch.id, school_id=school_id, kind=kind, method=method,
-                      value=value, value_unit=value_unit,
-                      outcome=outcome, laboratory=laboratory, report_number=report_number,
-                      tested_at=tested_at, tested_by=actor.user_id, event_id=event.event_id,
-                      verdict=verdict, warning=warning, false_positive_prone=prone, retest_of_id=retest_of_id)
+    return test_result_insert(session, {
+        "batch_id": batch.id, "school_id": school_id, "kind": kind, "method": method, "value": value,
+        "value_unit": value_unit, "outcome": outcome, "laboratory": laboratory, "report_number": report_number,
+        "tested_at": tested_at, "tested_by": actor.user_id, "event_id": event.event_id, "verdict": verdict,
+        "warning": warning, "false_positive_prone": prone, "retest_of_id": retest_of_id})
 
 
 def _rapid_reading(kind: str, value: Decimal | None, outcome: TestOutcome | None) -> rapid_tests.Reading:

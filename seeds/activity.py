@@ -17,7 +17,6 @@ from datetime import date
 
 from sqlmodel import Session
 
-from canteens import schools as canteen_schools
 from canteens.models import Meal
 from seeds.door import AtTheDoor
 from seeds.kitchen import BOARDING_KINDS, FISH_DAYS_PER_WEEK, FRUIT_DAYS_PER_WEEK, OILS, RICE, STAPLES
@@ -53,7 +52,6 @@ class ActivityGenerator(Ordering, AtTheDoor, InTheKitchen):
                         for code, (_spec, product) in reference.products.items()}
         self.inspector = Actor.of(reference.inspector)
         self.on_hold: dict[int, int] = {}  # batch id → school whose test put it on hold
-        self.held: list[object] = []
         self.batches: dict[int, tuple[str, date]] = {}  # batch id → (product code, expiry)
         self.lots: set[tuple[str, str]] = set()
 
@@ -75,11 +73,6 @@ class ActivityGenerator(Ordering, AtTheDoor, InTheKitchen):
 
     def run_day(self, session: Session, day: date) -> None:
         rng = random.Random(f"{self.seed}:{day.isoformat()}")
-        # The session's identity map holds rows only while something references them, so
-        # the services' session.get() of a product, supplier, school, order or batch would
-        # go back to the database on every call; holding them for the day avoids that.
-        self.held = [*supplier_service.product_list(session), *supplier_service.supplier_list(session),
-                     *canteen_schools.school_list(session)]
         self._confirm_holds(session, rng, day)
         available = self._available_suppliers(session, day)
         deliveries: list[Delivery] = []

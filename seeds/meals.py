@@ -14,7 +14,6 @@ from canteens.models import Meal
 from canteens.schemas import UseCreate
 from seeds.kitchen import DISHES, LUNCH_SHARE, MEAL_TIMES, STAPLES
 from seeds.plans import Delivery, OnHand, ProductSpec, SchoolPlan, at_about
-from suppliers import service as supplier_service
 from trace.db import quantity
 
 
@@ -30,7 +29,6 @@ class InTheKitchen:
     products: dict[str, ProductSpec]
     staples: set[str]
     batches: dict[int, tuple[str, date]]
-    held: list[object]
 
     # --- the kitchen -----------------------------------------------------------------------
 
@@ -42,9 +40,6 @@ class InTheKitchen:
             code, expiry = self.batches[row.batch_id]
             if expiry >= day:
                 rows[code].append(OnHand(row.batch_id, expiry, row.on_hand))
-        # Each use reads its batch; load the older ones together rather than one by one.
-        self.held += supplier_service.batches_by_id(
-            session, (r.batch_id for batches in rows.values() for r in batches)).values()
         for batches in rows.values():
             batches.sort(key=lambda r: (r.expiry, r.batch_id))
         return rows

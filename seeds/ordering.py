@@ -84,7 +84,6 @@ class Ordering:
     papers: dict[str, list[str]]
     batches: dict[int, tuple[str, date]]
     lots: set[tuple[str, str]]
-    held: list[object]
 
     # --- orders ----------------------------------------------------------------------------
 
@@ -158,8 +157,7 @@ class Ordering:
             canteen_orders.order_revise(session, actor=self.admin, order_number=number, data=OrderRevise(
                 delivery_date=day, note="临时调整就餐人数", lines=revised),
                 occurred_at=ordered_at + timedelta(hours=2, minutes=rng.randrange(60)))
-        revision, current = canteen_orders.order_current_revision(session, order.id)
-        self.held += [order, revision, *current]  # shipments look their order line up again
+        _revision, current = canteen_orders.order_current_revision(session, order.id)
         products = {p.id: p for p, _, _ in wanted}
         return [Delivery(school, supplier, products[line.product_id], line.id, line.quantity, line.ordered_quantity,
                          line.ordered_unit) for line in current]
@@ -191,7 +189,6 @@ class Ordering:
                 certificates=self._certificates(rng, supplier, product, production, serial)),
                 occurred_at=at_about(day, LOT_TIME, rng, 60))
             self.batches[batch.id] = (product.code, batch.expiry_date)
-            self.held.append(batch)
             for delivery in group:
                 delivery.batch_id = batch.id
 

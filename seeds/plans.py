@@ -81,7 +81,7 @@ class OnHand:
 
 @dataclass
 class Delivery:
-    """One order line of the day, from order to receipt (plain values, not rows: see ``held``)."""
+    """One order line of the day, from order to receipt (plain values, not rows)."""
 
     school: SchoolPlan
     supplier: SupplierSpec

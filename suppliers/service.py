@@ -33,7 +33,7 @@ from suppliers.models import (
 from suppliers.schemas import BatchCreate, LicenceCreate, ProductCreate, SupplierCreate, SupplierStanding
 from trace.clock import assert_not_future
 from trace.custody import Actor, record_event, stream_of
-from trace.db import MAX_QUANTITY, quantity, run_prebuilt, transaction_memo, utcnow
+from trace.db import MAX_QUANTITY, get_kept, keep, quantity, run_prebuilt, transaction_memo, utcnow
 from trace.digital_link import assign_gtin, normalize_gtin, normalize_lot
 from trace.errors import Conflict, Forbidden, Invalid, NotFound
 from trace.i18n import label
@@ -44,7 +44,7 @@ from trace.settings import get_settings
 
 
 def supplier_get(session: Session, supplier_id: int) -> Supplier:
-    supplier = session.get(Supplier, supplier_id)
+    supplier = get_kept(session, Supplier, supplier_id)
     if supplier is None:
         raise NotFound("supplier_not_found", f"供应商 {supplier_id} 不存在", f"Supplier {supplier_id} not found",
                        supplier_id=supplier_id)
@@ -242,7 +242,7 @@ def supplier_assert_may_sell(supplier: Supplier, product: Product) -> None:
 
 
 def product_get(session: Session, product_id: int) -> Product:
-    product = session.get(Product, product_id)
+    product = get_kept(session, Product, product_id)
     if product is None:
         raise NotFound("product_not_found", f"产品 {product_id} 不存在", f"Product {product_id} not found",
                        product_id=product_id)
@@ -336,7 +336,7 @@ def to_base_unit(session: Session, product: Product, amount: Decimal, unit: str)
 
 
 def batch_get(session: Session, batch_id: int) -> Batch:
-    batch = session.get(Batch, batch_id)
+    batch = get_kept(session, Batch, batch_id)
     if batch is None:
         raise NotFound("batch_not_found", f"批次 {batch_id} 不存在", f"Batch {batch_id} not found",
                        batch_id=batch_id)
@@ -462,6 +462,7 @@ def batch_register(session: Session, *, actor: Actor, data: BatchCreate,
     ))
     session.add(batch)
     session.flush()
+    keep(session, batch)  # the shipments of the same transaction lock it again
     for certificate in data.certificates:
         session.add(BatchCertificate.model_validate(certificate.model_dump(), update={"batch_id": batch.id}))
     transaction_memo(session, "papers")[batch.id] = list(data.certificates)

@@ -22,11 +22,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, DateTime, event, insert
+from sqlalchemy import BigInteger, DateTime, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import SessionTransaction, make_transient_to_detached
-from sqlalchemy.orm.attributes import manager_of_class
+from sqlalchemy.orm import SessionTransaction
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
@@ -175,10 +174,33 @@ def transaction_memo(session: Session, name: str) -> dict[Any, Any]:
     if memos is None or transaction is None or memos[0] is not transaction:
         memos = (transaction, {})
         session.info["transaction_memos"] = memos
+        if not event.contains(session, "after_transaction_end", _drop_transaction_memo):
+            # Only on the sessions that keep a memo, not on every session of the process.
+            event.listen(session, "after_transaction_end", _drop_transaction_memo)
     return memos[1].setdefault(name, {})
 
 
-@event.listens_for(OrmSession, "after_transaction_end")
+def get_kept(session: Session, model: type[T], row_id: Any) -> T | None:
+    """``session.get``, and the row kept in the session until the transaction ends.
+
+    The identity map holds a row only while something references it, so a row read again
+    and again within one transaction (the product of each order line, shipment, receipt and
+    use; the supplier, school or batch a write locks or checks) would be loaded anew by every
+    ``session.get`` once its last reference went. Keeping it for the transaction (the memo
+    below) is what a caller holding the rows did, for every caller; it changes nothing the
+    identity map would not already give while the row is referenced.
+    """
+    instance = session.get(model, row_id)
+    if instance is not None:
+        keep(session, instance)
+    return instance
+
+
+def keep(session: Session, instance: Any) -> None:
+    """Keep a row the transaction loaded or wrote in the session until the transaction ends."""
+    transaction_memo(session, "kept_rows")[id(instance)] = instance
+
+
 def _drop_transaction_memo(session: OrmSession, transaction: SessionTransaction) -> None:
     # A savepoint shares its root transaction's memo; rolling it back undoes writes the
     # memo may have seen (a chain head it moved, a licence it added), so either end drops
@@ -187,93 +209,21 @@ def _drop_transaction_memo(session: OrmSession, transaction: SessionTransaction)
         session.info.pop("transaction_memos", None)
 
 
-def run_prebuilt(session: Session, statement: Any, params: dict[str, Any]) -> Any:
+def run_prebuilt(session: Session, statement: Any, params: dict[str, Any] | list[dict[str, Any]]) -> Any:
     """Run a prebuilt Core statement in the session's transaction, after its pending writes.
 
     The ORM's ``session.execute`` adds work meant for ORM statements (autoflush aside,
-    nothing a Core statement on a table uses); hot paths call this instead.
+    nothing a Core statement on a table uses); hot paths call this instead. A list of
+    parameter sets runs it once per set (``executemany``).
+
+    The high-volume, insert-once rows (orders and their revisions and lines, shipments,
+    receipts, kitchen uses, test results) are written this way, as ``INSERT … RETURNING``,
+    by functions named for what they write (``shipment_insert``…), which hand back the
+    returned row: the ORM neither builds nor tracks them, so a rollback needs nothing
+    undone in the session. Column defaults (``recorded_at``…) apply as in a flush.
     """
     session.flush()
     return session.connection().execute(statement, params)
-
-
-def insert_now(session: Session, model: type[T], **values: Any) -> T:
-    """INSERT one new row with a prebuilt statement and return it as if just loaded.
-
-    For the high-volume, insert-once rows (shipments, receipts, kitchen uses, test
-    results, orders and their lines): the row the ORM would write, without a
-    unit-of-work flush per row. Field defaults apply as in the model's constructor; the
-    new key comes back as the driver reports it (``lastrowid`` on SQLite, ``RETURNING``
-    on PostgreSQL). The instance is built the way the ORM builds loaded rows, since
-    running the model's constructor cost more than the INSERT itself.
-    """
-    prepared = _PREPARED_INSERTS.get(model)
-    if prepared is None:
-        prepared = _PREPARED_INSERTS[model] = _prepare_insert(model)
-    statement, keys, defaults = prepared
-    row = {key: values[key] if key in values else _default(defaults, model, key) for key in keys}
-    if unknown := values.keys() - row.keys():
-        raise TypeError(f"{model.__name__} has no column(s) {sorted(unknown)}")
-    row["id"] = run_prebuilt(session, statement, row).inserted_primary_key[0]  # after what it refers to
-    instance = manager_of_class(model).new_instance()
-    instance.__dict__.update(row)
-    make_transient_to_detached(instance)
-    session.add(instance)
-    # Added as already persistent, the ORM would not forget it on a rollback as it does
-    # a pending row: remember which transaction wrote it (see _forget_rolled_back_rows).
-    innermost = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault("inserted_now", []).append((innermost, instance))
-    return instance  # type: ignore[no-any-return]
-
-
-@event.listens_for(OrmSession, "after_soft_rollback")
-def _forget_rolled_back_rows(session: OrmSession, previous_transaction: SessionTransaction) -> None:
-    """Rows insert_now wrote inside a rolled-back transaction or savepoint leave the session."""
-    written = session.info.get("inserted_now")
-    if not written:
-        return
-    kept = []
-    for transaction, instance in written:
-        if _within(transaction, previous_transaction):
-            if instance in session:
-                session.expunge(instance)
-        else:
-            kept.append((transaction, instance))
-    session.info["inserted_now"] = kept
-
-
-@event.listens_for(OrmSession, "after_commit")
-def _committed_rows_are_ordinary(session: OrmSession) -> None:
-    # Releasing a savepoint also "commits"; its rows stay undone by an outer rollback.
-    if session.get_nested_transaction() is None:
-        session.info.pop("inserted_now", None)
-
-
-def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
-    while transaction is not None:
-        if transaction is ancestor:
-            return True
-        transaction = transaction.parent
-    return False
-
-
-def _prepare_insert(model: type) -> tuple[Any, list[str], dict[str, Any]]:
-    table = model.__table__  # type: ignore[attr-defined]
-    keys = [column.key for column in table.columns if column.key != "id"]
-    defaults = {key: model.model_fields[key] for key in keys}  # type: ignore[attr-defined]
-    return insert(table), keys, defaults
-
-
-def _default(fields: dict[str, Any], model: type, key: str) -> Any:
-    field = fields[key]
-    if field.default_factory is not None:
-        return field.default_factory()
-    if field.is_required():
-        raise TypeError(f"{model.__name__}.{key} is required")
-    return field.default
-
-
-_PREPARED_INSERTS: dict[type, tuple[Any, list[str], dict[str, Any]]] = {}
 
 
 @contextmanager

@@ -36,7 +36,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
-from trace.db import run_prebuilt
+from trace.db import get_kept, run_prebuilt
 
 T = TypeVar("T")
 
@@ -61,7 +61,7 @@ def _locked(session: Session, model: type[T], row_id: Any, fresh: tuple[str, ...
     values = run_prebuilt(session, _statement(model, fresh, mode), {"row_id": row_id}).first()
     if values is None:
         return None
-    instance = session.get(model, row_id)
+    instance = get_kept(session, model, row_id)
     for key, value in zip(fresh, values, strict=True):
         if instance.__dict__.get(key, _UNLOADED) != value:  # type: ignore[union-attr]
             set_committed_value(instance, key, value)
