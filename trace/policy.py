@@ -78,6 +78,11 @@ POLICY: dict[str, Permission] = {
         "stock_not_visible", "供应商不能查看学校库存", "Suppliers cannot see school stock")),
     "use.read": Permission(frozenset({Role.admin, Role.inspector, Role.canteen_staff}), refusal=(
         "uses_not_visible", "供应商不能查看学校的出库记录", "Suppliers cannot see a school's kitchen use")),
+    # pages: admin — accounts, the audit log, and the read-only registers of schools, suppliers and products
+    "admin.accounts.read": Permission(ADMIN),
+    "admin.accounts.change": Permission(ADMIN),
+    "admin.audit.read": Permission(ADMIN),
+    "admin.records.read": Permission(ADMIN),
 }
 
 
