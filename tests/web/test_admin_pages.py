@@ -389,3 +389,15 @@ def test_form_token_is_on_every_action_form(admin, session):
     page = admin.get(f"/admin/accounts/{target.id}").text
 
     assert page.count('name="csrf_token"') == page.count("<form") and form_token(page)
+
+
+def test_failed_sign_ins_for_usernames_that_name_no_account_are_counted_by_client_address(admin, app):
+    with browser(app) as stranger:
+        for guess in ("root", "administrator", "test"):
+            sign_in(stranger, guess, "Not-The-Password-1")
+
+    page = admin.get("/admin/audit?address=testclient")
+
+    summary = re.search(r"按客户端地址统计的登录失败.*?</table>", page.text, re.S).group(0)
+    assert "testclient" in summary and "<td data-label=\"登录失败次数\">3</td>" in summary
+    assert "root" not in events_in(page)  # no account, so no chain: only the count
