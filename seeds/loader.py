@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from canteens import service as canteen_service
+from canteens import schools as canteen_schools
 from canteens.models import KitchenUse, PurchaseOrder, Receipt, Shipment
 from canteens.schemas import SchoolCreate
 from inspections.models import TestResult
@@ -102,7 +102,7 @@ def _register_product(session: Session, actor: Actor, seed: SeedProduct) -> Prod
 
 
 def _register_school(session: Session, actor: Actor, seed: SeedSchool) -> SeededSchool:
-    school = canteen_service.school_create(session, actor=actor, data=SchoolCreate(
+    school = canteen_schools.school_create(session, actor=actor, data=SchoolCreate(
         code=seed.code, name=seed.name, town=seed.town, town_code=seed.town_code, kind=seed.kind,
         students=seed.students, staff=seed.staff, canteen_name=seed.canteen_name,
         canteen_licence=seed.canteen_licence, canteen_licence_issued=seed.canteen_licence_issued_on,
@@ -120,7 +120,7 @@ def _register_school(session: Session, actor: Actor, seed: SeedSchool) -> Seeded
 def _read_reference(session: Session, admin: User, data_dir: Path | None) -> SeedReference:
     suppliers_by_code = {s.credit_code: s for s in supplier_service.supplier_list(session)}
     products_by_code = {p.code: p for p in supplier_service.product_list(session)}
-    schools_by_code = {s.code: s for s in canteen_service.school_list(session)}
+    schools_by_code = {s.code: s for s in canteen_schools.school_list(session)}
     try:
         return SeedReference(
             admin=admin,

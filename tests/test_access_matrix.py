@@ -105,6 +105,9 @@ MATRIX: list[tuple[str, str, str]] = [
     ("GET", "/admin/suppliers", "signin ok 403 403 403 403 403"),
     ("GET", "/admin/suppliers/{supplier}", "signin ok 403 403 403 403 403"),
     ("GET", "/admin/products", "signin ok 403 403 403 403 403"),
+    # the API documentation, served from the app itself
+    ("GET", "/docs", "ok ok ok ok ok ok ok"),
+    ("GET", "/redoc", "ok ok ok ok ok ok ok"),
     # the QR label's links: open to everyone
     ("GET", "/01/{gtin}/10/{lot}", "ok ok ok ok ok ok ok"),
     ("GET", "/.well-known/gs1resolver", "ok ok ok ok ok ok ok"),

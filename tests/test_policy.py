@@ -9,8 +9,8 @@ from starlette.routing import Mount
 from trace.app import create_app
 from trace.policy import POLICY, declared
 
-# Routes FastAPI itself adds for the API documentation: open by nature, nothing behind them.
-FRAMEWORK_PATHS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+# The OpenAPI document FastAPI itself serves: open by nature, nothing behind it.
+FRAMEWORK_PATHS = {"/openapi.json"}
 
 
 def _declarations(dependant: Dependant) -> list[str]:

@@ -34,16 +34,18 @@ from suppliers.admin_pages import router as suppliers_admin_router  # noqa: E402
 from suppliers.api import router as suppliers_router  # noqa: E402
 from trace import registry  # noqa: E402,F401
 from trace.api import router as trace_router  # noqa: E402
+from trace.api_docs import router as api_docs_router  # noqa: E402
 from trace.batch_reads import router as batch_reads_router  # noqa: E402
 from trace.db import make_engine  # noqa: E402
 from trace.deps import PASSWORD_CHANGE_PATH, PasswordChangeRequired, Unauthenticated  # noqa: E402
 from trace.errors import DomainError, ErrorBody, framework_error  # noqa: E402
+from trace.hardening import BodyLimit, secure_every_response  # noqa: E402
 from trace.i18n import translations  # noqa: E402
 from trace.jobs import start_scheduler  # noqa: E402
 from trace.pages import page_locale, render_page, see_other  # noqa: E402
 from trace.resolver import error_page  # noqa: E402
 from trace.resolver import router as resolver_router  # noqa: E402
-from trace.settings import get_settings  # noqa: E402
+from trace.settings import ensure_production_ready, get_settings  # noqa: E402
 from trace.text_guard import TextGuard  # noqa: E402
 from web.admin import router as admin_router  # noqa: E402
 from web.admin_audit import router as audit_router  # noqa: E402
@@ -136,12 +138,13 @@ def _methods_at(request: Request) -> list[str]:
 
 
 def _refuse_text(scope: Scope, error: DomainError) -> Response:
-    """A control character anywhere in a request (see trace.text_guard)."""
+    """A request refused before routing: a control character (trace.text_guard), a body too large (trace.hardening)."""
     return _refusal(Request(scope), error)
 
 
 def create_app(engine: Engine | None = None) -> FastAPI:
     settings = get_settings()
+    ensure_production_ready(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -158,6 +161,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
+        docs_url=None,  # served from our own static files: trace.api_docs
+        redoc_url=None,
     )
     app.state.engine = engine or make_engine(settings.database_url)
 
@@ -222,8 +227,11 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.state.navigation = navigation_for
     # The catalogue names a product's rapid test by its kind; inspections, a floor up, names the kinds.
     app.state.rapid_test_names = {kind: test.name_zh for kind, test in RAPID_TESTS.items()}
+    app.include_router(api_docs_router)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.add_middleware(TextGuard, refuse=_refuse_text)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, refuse=_refuse_text)
+    secure_every_response(app)
     return app
 
 

@@ -43,12 +43,16 @@ from trace.settings import get_settings
 
 
 def load_or_create_signing_key(path: Path | None = None) -> Ed25519PrivateKey:
-    path = path or get_settings().checkpoint_key
+    settings = get_settings()
+    path = path or settings.checkpoint_key
     if path.exists():
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
         if not isinstance(key, Ed25519PrivateKey):
             raise RuntimeError(f"{path} is not an Ed25519 private key")
         return key
+    if settings.production:
+        # A fresh key would sign checkpoints no inspector's copy of the old public key verifies.
+        raise RuntimeError(f"the checkpoint signing key {path} is missing; production never creates one")
     key = Ed25519PrivateKey.generate()
     path.parent.mkdir(parents=True, exist_ok=True)
     pem = key.private_bytes(

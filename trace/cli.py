@@ -216,7 +216,7 @@ def labels(
     sheet: Annotated[bool, typer.Option(help="Also write an A4 PDF sheet of them all")] = True,
 ) -> None:
     """Write QR label PNGs (and an A4 sheet) for a shipment or for batches produced in a date range."""
-    from canteens.service import shipment_get
+    from canteens.deliveries import shipment_get
     from suppliers import labels as batch_labels
     from suppliers.service import batch_get
     from trace.labels import render_label_png, render_label_sheet_pdf

@@ -102,7 +102,7 @@ FRAMEWORK_ERRORS: dict[int, tuple[str, str, str]] = {
     404: ("not_found", "没有这个地址，请检查路径", "Nothing is at this path; check the address"),
     405: ("method_not_allowed", "该地址不接受此请求方法", "This path does not accept this method"),
     406: ("not_acceptable", "无法以请求的格式答复", "Cannot answer in the format asked for"),
-    413: ("payload_too_large", "请求体过大", "The request body is too large"),
+    413: ("body_too_large", "请求体过大", "The request body is too large"),
     415: ("unsupported_media_type", "不支持该请求体格式，请发送 JSON", "Unsupported body format; send JSON"),
     429: ("too_many_requests", "请求过于频繁，请稍后重试", "Too many requests; retry shortly"),
 }

@@ -6,11 +6,14 @@ their documented defaults, never constants in the rules.
 
 from __future__ import annotations
 
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +34,14 @@ class Settings(BaseSettings):
     )
     checkpoint_interval_minutes: int = Field(default=10, ge=1)
     scheduler: bool = Field(default=True, description="Run scheduled jobs (checkpoints) inside the app process")
+
+    # Hardening (issue 11): production refuses to start without its secrets, see production_problems().
+    environment: Literal["development", "production"] = Field(
+        default="development", validation_alias="TRACE_ENV",
+        description="production: refuse to start unless every secret is set explicitly")
+    secret_key: SecretStr | None = Field(
+        default=None, description="Signs sessions and CSRF tokens; in development a random one is kept in data_dir")
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1, description="Larger request bodies are refused (413)")
 
     # GS1 Digital Link and labels (issue 3)
     resolver_base_url: str = Field(default="http://127.0.0.1:8000", description="Scheme+host of the QR resolver")
@@ -94,6 +105,66 @@ class Settings(BaseSettings):
     @property
     def checkpoint_key(self) -> Path:
         return self.checkpoint_key_path or self.data_dir / "checkpoint-ed25519.pem"
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    def production_problems(self) -> list[str]:
+        """Each setting production cannot run without, said so whoever deploys can fix them all at once."""
+        if not self.production:
+            return []
+        problems = []
+        if self.secret_key is None or len(self.secret_key.get_secret_value()) < 32:
+            problems.append("TRACE_SECRET_KEY must be set to a random value of at least 32 characters "
+                            "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')")
+        if self.checkpoint_key_path is None:
+            problems.append("TRACE_CHECKPOINT_KEY_PATH must name the Ed25519 key that signs checkpoints "
+                            "(never generated in production: a new key would orphan every checkpoint signed before)")
+        elif not self.checkpoint_key_path.is_file():
+            problems.append(f"TRACE_CHECKPOINT_KEY_PATH names {self.checkpoint_key_path}, which does not exist")
+        resolver = urlsplit(self.resolver_base_url)
+        if resolver.scheme != "https" or resolver.hostname in (None, "127.0.0.1", "localhost", "::1"):
+            problems.append(f"TRACE_RESOLVER_BASE_URL is {self.resolver_base_url!r}: every QR label prints it, "
+                            "so it must be the platform's public https:// address")
+        return problems
+
+    def signing_secret(self) -> str:
+        """The secret that signs sessions: TRACE_SECRET_KEY, or in development one generated once and kept
+        under data_dir (so sign-ins survive a restart), never a constant anyone could read in the source."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        if self.production:
+            raise ProductionNotReady(["TRACE_SECRET_KEY must be set"])
+        path = self.data_dir / "secret-key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Written whole under a private name, then linked into place: a second process starting
+            # at the same moment reads either nothing (and links its own, which loses) or the whole key.
+            draft = path.with_name(f".secret-key-{os.getpid()}-{secrets.token_hex(4)}")
+            fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+            try:
+                os.link(draft, path)
+            except FileExistsError:
+                pass  # another process made it first: use theirs
+            finally:
+                draft.unlink()
+        return path.read_text().strip()
+
+
+class ProductionNotReady(RuntimeError):
+    """Production mode with settings missing: the app refuses to start and names each one."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("TRACE_ENV=production, but:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+def ensure_production_ready(settings: Settings) -> None:
+    if problems := settings.production_problems():
+        raise ProductionNotReady(problems)
 
 
 @lru_cache

@@ -1,0 +1,147 @@
+"""The demo at the canteen's door: shipping, the arrival check and rapid tests, receipts,
+and the holds a positive test leads to, confirmed or released by a laboratory the next day.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlmodel import Session
+
+from canteens import deliveries as canteen_deliveries
+from canteens.schemas import ReceiptCreate, ShipmentCreate
+from inspections import rapid_tests
+from inspections import service as inspection_service
+from inspections.models import TestOutcome
+from seeds.kitchen import RECEIPT_TIME, SHIP_TIME
+from seeds.plans import Delivery, ProductSpec, at_about
+from suppliers.cold_chain import ArrivalLimits
+from trace.custody import Actor
+from trace.db import quantity
+from trace.settings import get_settings
+
+# How often things go wrong at the door (demo values): a truck too warm for its cold-chain
+# load, a first rapid test positive, a negative in the warning band.
+TOO_WARM_SHARE = 0.012
+POSITIVE_SHARE = 0.015
+WARNING_SHARE = 0.03
+LAB_TIME = time(9, 0)
+
+
+class AtTheDoor:
+    """The generator's deliveries and tests (mixed into :class:`seeds.activity.ActivityGenerator`)."""
+
+    inspector: Actor
+    arrival: dict[str, ArrivalLimits | None]
+    on_hold: dict[int, int]
+
+    # --- shipping, testing, receiving ------------------------------------------------------
+
+    def _ship_and_receive(self, session: Session, rng: random.Random, delivery: Delivery, day: date) -> None:
+        """Ship, then at the door: temperature, rapid test (re-tests of a positive), accept or reject."""
+        product = delivery.product
+        if delivery.batch_id in self.on_hold:
+            return  # the supplier may not ship a held lot; the school goes without it today
+        shipment = canteen_deliveries.shipment_create(session, actor=delivery.supplier.actor, data=ShipmentCreate(
+            batch_id=delivery.batch_id, order_line_id=delivery.line_id, quantity=delivery.ordered_quantity,
+            unit=delivery.ordered_unit, ship_date=day), occurred_at=at_about(day, SHIP_TIME, rng, 45))
+        staff = rng.choice(delivery.school.staff)
+        arrived_at = at_about(day, RECEIPT_TIME, rng, 60)
+        temperature, too_warm = self._arrival_temperature(rng, product)
+        rejected, reason = Decimal(0), ""
+        if too_warm:
+            rejected, reason = shipment.quantity, f"到货温度 {temperature} ℃ 超出验收范围，整批拒收退回"
+        else:
+            positive = self._rapid_test(session, rng, delivery, staff, arrived_at)
+            if positive:
+                rejected, reason = shipment.quantity, "农残快检阳性（复检仍为阳性），整批拒收，已报区市场监管局"
+                self._hold(session, delivery, arrived_at + timedelta(minutes=40))
+            elif rng.random() < 0.01:
+                package = product.conversions.get(delivery.ordered_unit)
+                if package is not None and delivery.ordered_quantity >= 2:
+                    rejected, reason = package, "包装破损"
+                else:
+                    rejected, reason = max(Decimal("0.1"), quantity(shipment.quantity * Decimal("0.04"))), "感官异常"
+        received_at = arrived_at + timedelta(minutes=35)
+        receipt = canteen_deliveries.receipt_create(session, actor=staff, data=ReceiptCreate(
+            shipment_id=shipment.id, accepted_quantity=shipment.quantity - rejected, rejected_quantity=rejected,
+            unit=product.unit, rejection_reason=reason, arrival_temperature_celsius=temperature, receipt_date=day,
+        ), occurred_at=received_at)
+        delivery.accepted = receipt.accepted_quantity
+
+    def _arrival_temperature(self, rng: random.Random, product: ProductSpec) -> tuple[float | None, bool]:
+        """A probe reading for cold-chain goods; now and then a truck arrives too warm."""
+        limits = self.arrival[product.code]
+        if limits is None:
+            return None, False
+        if rng.random() < TOO_WARM_SHARE:
+            return round(limits.max_celsius + rng.uniform(0.6, 3.5), 1), True
+        if product.storage == "frozen":
+            return round(rng.uniform(-20, limits.max_celsius - 0.5), 1), False
+        low = 0.5 if limits.min_celsius is None else limits.min_celsius + 0.5
+        return round(rng.uniform(low, limits.max_celsius - 1.5), 1), False
+
+    def _rapid_test(self, session: Session, rng: random.Random, delivery: Delivery, staff: Actor,
+                    arrived_at: datetime) -> bool:
+        """Rapid tests before acceptance; True when a positive held up through its re-tests (§4.1)."""
+        kind = delivery.product.rapid_test
+        tested_at = arrived_at + timedelta(minutes=rng.randint(5, 15))
+        if kind == rapid_tests.ENZYME_INHIBITION:
+            draw = rng.random()
+            if draw < POSITIVE_SHARE:
+                value = rng.uniform(52, 78)
+            elif draw < POSITIVE_SHARE + WARNING_SHARE:
+                value = rng.uniform(40, 49.9)
+            else:
+                value = rng.uniform(5, 35)
+        elif kind == rapid_tests.CLENBUTEROL and rng.random() < 0.25:
+            value = rng.uniform(1.1, 2.4)  # T line as strong as C or stronger: negative
+        else:
+            return False
+        first = self._test(session, delivery, staff, kind, value, tested_at)
+        if first.verdict != rapid_tests.Verdict.positive:
+            return False
+        # §4.1: the positive is re-tested twice by the same method. Vegetables that interfere
+        # with the enzyme are re-done with whole-leaf extraction and mostly come out negative.
+        holds_up = rng.random() < (0.2 if first.false_positive_prone else 0.6)
+        for n in range(get_settings().rapid_test_retests):
+            value = rng.uniform(51, 75) if holds_up else rng.uniform(8, 30)
+            retest = self._test(session, delivery, staff, kind, value, tested_at + timedelta(minutes=12 * (n + 1)),
+                                retest_of_id=first.id)
+            if retest.verdict == rapid_tests.Verdict.negative:
+                break
+        return inspection_service.rapid_test_standing(session, first.id) == rapid_tests.Standing.counts
+
+    @staticmethod
+    def _test(session: Session, delivery: Delivery, staff: Actor, kind: str, value: float, tested_at: datetime,
+              retest_of_id: int | None = None):
+        return inspection_service.test_result_record(
+            session, actor=staff, batch_id=delivery.batch_id, school_id=delivery.school.id, kind=kind,
+            value=Decimal(str(round(value, 2 if kind == rapid_tests.CLENBUTEROL else 1))), tested_at=tested_at,
+            retest_of_id=retest_of_id)
+
+    def _hold(self, session: Session, delivery: Delivery, at: datetime) -> None:
+        """§4.2: the district's inspectors stop the lot; a laboratory confirms on the next school day."""
+        inspection_service.batch_change_status(
+            session, actor=self.inspector, batch_id=delivery.batch_id, action="hold", occurred_at=at,
+            reason=f"{delivery.product.name}验收时农残快检阳性，同法复检两次仍为阳性；暂停使用，抽样送检验机构确证")
+        self.on_hold[delivery.batch_id] = delivery.school.id
+
+    def _confirm_holds(self, session: Session, rng: random.Random, day: date) -> None:
+        """Yesterday's holds: the laboratory's result, then a recall or a release (§4.2)."""
+        for batch_id, school_id in sorted(self.on_hold.items()):
+            reported_at = at_about(day, LAB_TIME, rng, 120)
+            confirmed = rng.random() < 0.6
+            inspection_service.test_result_record(
+                session, actor=self.inspector, batch_id=batch_id, school_id=school_id, kind="lab_report",
+                method="GB 23200.113-2018（气相色谱-质谱联用法）", laboratory="示例济南市食品检验检测中心",
+                report_number=f"JC{day:%Y%m%d}{batch_id:06d}",
+                outcome=TestOutcome.failed if confirmed else TestOutcome.passed, tested_at=reported_at)
+            inspection_service.batch_change_status(
+                session, actor=self.inspector, batch_id=batch_id, action="recall" if confirmed else "release",
+                occurred_at=reported_at + timedelta(minutes=30),
+                reason="实验室检验确认农药残留超标，召回并监督销毁" if confirmed
+                else "实验室检验合格，快检阳性未获确证，解除封存")
+        self.on_hold.clear()
