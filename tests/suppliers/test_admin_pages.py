@@ -44,8 +44,8 @@ def test_each_supplier_shows_its_standing_in_colour_and_words(admin, session):
 
     assert page.status_code == 200
     assert 'class="badge ok">✓ 正常' in row_of(page, normal.name)
-    assert 'class="badge warn">⏸ 暂停供货' in row_of(page, suspended.name)
-    assert 'class="badge bad">⛔ 列入严重违法失信名单' in row_of(page, listed.name)
+    assert 'class="badge warn">! 暂停供货' in row_of(page, suspended.name)
+    assert 'class="badge bad">✕ 列入严重违法失信名单' in row_of(page, listed.name)
     assert normal.credit_code in row_of(page, normal.name)
 
 
