@@ -22,7 +22,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from canteens.models import OrderRevision, PurchaseOrder
 from tests.factories import bearer, make_school, make_supplier, make_user, make_world
-from trace import checkpoints
+from trace import accounts, checkpoints
 from trace.models import Role
 
 CALLERS = ("visitor", "admin", "inspector", "supplier", "other_supplier", "canteen", "other_canteen")
@@ -86,6 +86,25 @@ MATRIX: list[tuple[str, str, str]] = [
     ("POST", "/signout", "signin ok ok ok ok ok ok"),
     ("GET", "/account/password", "signin ok ok ok ok ok ok"),
     ("POST", "/account/password", "signin ok ok ok ok ok ok"),
+    # pages: admin — accounts, the audit log, the registers (tests/web/test_admin_pages.py); {account} is
+    # an account none of the callers uses, {inactive} a deactivated one, {token} an API token of {account}
+    ("GET", "/admin/accounts", "signin ok 403 403 403 403 403"),
+    ("GET", "/admin/accounts/new", "signin ok 403 403 403 403 403"),
+    ("POST", "/admin/accounts", "signin ok 403 403 403 403 403"),
+    ("GET", "/admin/accounts/{account}", "signin ok 403 403 403 403 403"),
+    ("POST", "/admin/accounts/{account}/password-reset", "signin ok 403 403 403 403 403"),
+    ("POST", "/admin/accounts/{account}/deactivate", "signin ok 403 403 403 403 403"),
+    ("POST", "/admin/accounts/{inactive}/reactivate", "signin ok 403 403 403 403 403"),
+    ("POST", "/admin/accounts/{account}/binding", "signin ok 403 403 403 403 403"),
+    ("POST", "/admin/accounts/{account}/tokens", "signin ok 403 403 403 403 403"),
+    ("POST", "/admin/accounts/{account}/tokens/{token}/revoke", "signin ok 403 403 403 403 403"),
+    ("GET", "/admin/audit", "signin ok 403 403 403 403 403"),
+    ("GET", "/admin/audit.csv", "signin ok 403 403 403 403 403"),
+    ("GET", "/admin/schools", "signin ok 403 403 403 403 403"),
+    ("GET", "/admin/schools/{school}", "signin ok 403 403 403 403 403"),
+    ("GET", "/admin/suppliers", "signin ok 403 403 403 403 403"),
+    ("GET", "/admin/suppliers/{supplier}", "signin ok 403 403 403 403 403"),
+    ("GET", "/admin/products", "signin ok 403 403 403 403 403"),
     # the API documentation, served from the app itself
     ("GET", "/docs", "ok ok ok ok ok ok ok"),
     ("GET", "/redoc", "ok ok ok ok ok ok ok"),
@@ -141,9 +160,15 @@ def _scene(session) -> Scene:
         "other_canteen": make_user(session, Role.canteen_staff, school_id=make_school(session).id),
     }
     headers = {"visitor": {}} | {name: bearer(session, user) for name, user in users.items()}
+    account = make_user(session, Role.inspector)
+    bearer(session, account)
+    inactive = accounts.user_deactivate(session, actor=accounts.system_actor(), user=make_user(session, Role.inspector))
+    token = accounts.tokens_of(session, account)[0]
+    session.commit()
     ids = {"batch": world.batch.id, "receipt": receipt.id, "shipment": shipment.id, "school": world.school.id,
            "supplier": world.supplier.id, "order": order.order_number, "user": world.staff.id,
-           "gtin": world.batch.gtin, "lot": world.batch.lot_code}
+           "gtin": world.batch.gtin, "lot": world.batch.lot_code,
+           "account": account.id, "inactive": inactive.id, "token": token.id}
     return Scene(ids, headers)
 
 
@@ -176,7 +201,8 @@ def test_the_matrix_lists_every_route_the_app_serves(app):
     listed = {(method, path.split("?")[0].replace("{gtin}/10/{lot}", "{rest:path}")) for method, path, _ in MATRIX}
     placeholders = {"{batch}": "{batch_id}", "{receipt}": "{receipt_id}", "{shipment}": "{shipment_id}",
                     "{school}": "{school_id}", "{supplier}": "{supplier_id}", "{order}": "{order_number}",
-                    "{user}": "{user_id}", "/01/{rest:path}": "/01/{rest:path}"}
+                    "{user}": "{user_id}", "/01/{rest:path}": "/01/{rest:path}",
+                    "{account}": "{user_id}", "{inactive}": "{user_id}", "{token}": "{token_id}"}
     normalised = set()
     for method, path in listed:
         for short, name in placeholders.items():

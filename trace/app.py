@@ -27,9 +27,12 @@ from trace.guard import PROJECT_ROOT, ensure_project_trace
 
 ensure_project_trace()
 
+from canteens.admin_pages import router as canteens_admin_router  # noqa: E402
 from canteens.api import router as canteens_router  # noqa: E402
 from canteens.pages import router as canteen_pages  # noqa: E402
 from inspections.api import router as inspections_router  # noqa: E402
+from inspections.rapid_tests import RAPID_TESTS  # noqa: E402
+from suppliers.admin_pages import router as suppliers_admin_router  # noqa: E402
 from suppliers.api import router as suppliers_router  # noqa: E402
 from suppliers.pages import router as supplier_pages  # noqa: E402
 from trace import registry  # noqa: E402,F401
@@ -52,6 +55,8 @@ from trace.resolver import router as resolver_router  # noqa: E402
 from trace.sessions import COOKIE_NAME  # noqa: E402
 from trace.settings import ensure_production_ready, get_settings  # noqa: E402
 from trace.text_guard import TextGuard  # noqa: E402
+from web.admin import router as admin_router  # noqa: E402
+from web.admin_audit import router as audit_router  # noqa: E402
 from web.inspect import router as inspect_pages  # noqa: E402
 from web.navigation import navigation_for  # noqa: E402
 from web.pages import router as web_router  # noqa: E402
@@ -242,7 +247,13 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     # Each role's work pages (navigation in web/navigation.py).
     for pages in (canteen_pages, supplier_pages, work_read_pages, inspect_pages):
         app.include_router(pages)
+    app.include_router(admin_router)
+    app.include_router(audit_router)
+    app.include_router(suppliers_admin_router)
+    app.include_router(canteens_admin_router)
     app.state.navigation = navigation_for
+    # The catalogue names a product's rapid test by its kind; inspections, a floor up, names the kinds.
+    app.state.rapid_test_names = {kind: test.name_zh for kind, test in RAPID_TESTS.items()}
     app.include_router(api_docs_router)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.add_middleware(TextGuard, refuse=_refuse_text)

@@ -88,6 +88,11 @@ POLICY: dict[str, Permission] = {
     # their own permissions (batch.hold for inspectors, batch.recall for inspectors and admins).
     "work.inspect": Permission(SUPERVISION, refusal=(
         "inspection_pages_only", "只有监管人员可以打开监管工作页面", "Only inspectors open the inspection pages")),
+    # pages: admin — accounts, the audit log, and the read-only registers of schools, suppliers and products
+    "admin.accounts.read": Permission(ADMIN),
+    "admin.accounts.change": Permission(ADMIN),
+    "admin.audit.read": Permission(ADMIN),
+    "admin.records.read": Permission(ADMIN),
 }
 
 
