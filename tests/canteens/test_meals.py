@@ -359,3 +359,16 @@ def test_canteen_staff_cannot_open_a_meal_for_another_school(client, session, wo
 
     assert_refused(response, 403, "not_your_school")
     assert meals.meals_of_school(session, other_school.id) == []
+
+
+def test_a_schools_meals_are_listed_by_day_then_breakfast_lunch_dinner(session, world):
+    dinner = open_meal(session, world, meal=Meal.dinner, day=days_ago(1))
+    lunch = open_meal(session, world, meal=Meal.lunch, day=days_ago(1))
+    breakfast = open_meal(session, world, meal=Meal.breakfast, day=days_ago(1))
+    today_lunch = open_meal(session, world)
+
+    listed = meals.meals_of_school(session, world.school.id)
+    yesterday = meals.meals_of_school(session, world.school.id, date_from=days_ago(1), date_to=days_ago(1))
+
+    assert [m.id for m in listed] == [breakfast.id, lunch.id, dinner.id, today_lunch.id]
+    assert [m.id for m in yesterday] == [breakfast.id, lunch.id, dinner.id]
