@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import threading
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
+from sqlmodel import Session
 
 from canteens import meals, samples
 from canteens import service as canteen_service
@@ -27,7 +29,7 @@ from tests.factories import (
     today,
 )
 from tests.helpers import assert_refused
-from trace.custody import events_in_stream
+from trace.custody import Actor, events_in_stream
 from trace.db import utcnow
 from trace.digital_link import build_digital_link
 from trace.errors import Conflict, Forbidden
@@ -372,3 +374,28 @@ def test_a_schools_meals_are_listed_by_day_then_breakfast_lunch_dinner(session, 
 
     assert [m.id for m in listed] == [breakfast.id, lunch.id, dinner.id, today_lunch.id]
     assert [m.id for m in yesterday] == [breakfast.id, lunch.id, dinner.id]
+
+
+def test_two_staff_opening_the_same_meal_at_once_get_one_meal(engine, session, world):
+    colleague = make_user(session, Role.canteen_staff, school_id=world.school.id)
+    session.commit()
+    ready = threading.Barrier(2)
+    opened: list[int] = []
+
+    def open_as(user) -> None:
+        with Session(engine, expire_on_commit=False) as own:
+            ready.wait()
+            meal = meals.meal_get_or_create(own, actor=Actor.of(user), meal_date=today(), meal=Meal.lunch,
+                                            dishes=["米饭"])
+            own.commit()
+            opened.append(meal.id)
+
+    workers = [threading.Thread(target=open_as, args=(user,)) for user in (world.staff, colleague)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=30)
+
+    assert len(opened) == 2 and opened[0] == opened[1]
+    assert [e.biz_step for e in events_in_stream(session, f"meal:{opened[0]}")] == ["meal_planning"]
+    assert [d.name for d in meals.dishes_of_meal(session, opened[0])] == ["米饭"]
