@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,7 +23,8 @@ class MealOpen(BaseModel):
     school_id: RowId | None = Field(default=None, description="Needed only when an admin records for a school")
     meal_date: date
     meal: Meal
-    dishes: list[str] = Field(default=[], max_length=30, description="Dishes on the menu; more can be added later")
+    dishes: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default=[], max_length=30, description="Dishes on the menu; more can be added later")
 
 
 class DishAdd(BaseModel):

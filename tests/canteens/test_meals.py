@@ -399,3 +399,11 @@ def test_two_staff_opening_the_same_meal_at_once_get_one_meal(engine, session, w
     assert len(opened) == 2 and opened[0] == opened[1]
     assert [e.biz_step for e in events_in_stream(session, f"meal:{opened[0]}")] == ["meal_planning"]
     assert [d.name for d in meals.dishes_of_meal(session, opened[0])] == ["米饭"]
+
+
+def test_a_dish_name_longer_than_the_menu_holds_is_refused_as_input(client, session, world):
+    response = client.post("/api/v1/meals", json={"meal_date": today().isoformat(), "meal": "lunch",
+                                                  "dishes": ["米饭", "菜" * 101]}, headers=bearer(session, world.staff))
+
+    assert_refused(response, 422, "invalid_request")
+    assert meals.meals_of_school(session, world.school.id) == []
