@@ -5,7 +5,8 @@ batch and a user of another supplier; the canteen staff of the school the batch 
 to and a canteen user of another school. Each answer is one of:
 
 - ``ok``: the route did its work (200/201; a redirect for a QR link), or for a write sent
-  with an empty body, got past who-may and was refused only for the body (422);
+  with an empty body, got past who-may and was refused only for the body (422) or for the
+  record's state (409: a meal another caller served already, a sample not yet due);
 - ``401``: sign in first (the API); ``signin``: a page sends a visitor to the sign-in page; ``403``: this role or party may not; ``404``: a record of
   another party, told as an id that names nothing.
 
@@ -16,12 +17,14 @@ must produce. A route the app serves but the table does not list fails the last 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from canteens.models import OrderRevision, PurchaseOrder
-from tests.factories import bearer, make_school, make_supplier, make_user, make_world
+from canteens import meals, samples
+from canteens.models import Meal, OrderRevision, PurchaseOrder
+from tests.factories import bearer, make_school, make_supplier, make_user, make_world, today
 from trace import accounts, checkpoints
 from trace.models import Role
 
@@ -77,6 +80,19 @@ MATRIX: list[tuple[str, str, str]] = [
     # a supplier reads a school's receipts of what it supplied (another supplier: none)
     ("GET", "/api/v1/schools/{school}/receipts", "401 ok ok ok ok ok 403"),
     ("GET", "/api/v1/schools/{school}/uses", "401 ok ok 403 403 ok 403"),
+    # meals and retained samples: the school's own records (another school's meal or sample: 404)
+    ("POST", "/api/v1/meals", "401 ok 403 403 403 ok ok"),
+    ("GET", "/api/v1/meals/{meal}", "401 ok ok 403 403 ok 404"),
+    ("POST", "/api/v1/meals/{meal}/dishes", "401 ok 403 403 403 ok 404"),
+    ("POST", "/api/v1/meals/{meal}/companions", "401 ok 403 403 403 ok 404"),
+    ("POST", "/api/v1/meals/{meal}/uses", "401 ok 403 403 403 ok 404"),
+    ("POST", "/api/v1/meals/{meal}/serve", "401 ok 403 403 403 ok 404"),
+    ("POST", "/api/v1/meals/{meal}/samples", "401 ok 403 403 403 ok 404"),
+    ("POST", "/api/v1/samples/{sample}/discard", "401 ok 403 403 403 ok 404"),
+    ("GET", "/api/v1/schools/{school}/meals", "401 ok ok 403 403 ok 403"),
+    ("GET", "/api/v1/schools/{school}/samples/due", "401 ok ok 403 403 ok 403"),
+    ("GET", "/api/v1/meals/{meal}/trace", "401 ok ok 403 403 ok 404"),
+    ("GET", "/api/v1/batches/{batch}/meals", "401 ok ok 403 403 ok 403"),
     # the shell: the front door, sign-in and one's own account
     ("GET", "/", "ok ok ok ok ok ok ok"),
     ("GET", "/lookup?lot={lot}", "ok ok ok ok ok ok ok"),
@@ -150,6 +166,12 @@ def _scene(session) -> Scene:
     world = make_world(session)
     receipt = world.receive(session, world.ship(session, "10"), "10")
     shipment = world.ship(session, "5")
+    meal = meals.meal_get_or_create(session, actor=world.actor(world.staff), meal_date=today(), meal=Meal.lunch,
+                                    dishes=["米饭"])
+    meals.meal_use(session, actor=world.actor(world.staff), meal_id=meal.id, batch_id=world.batch.id,
+                   quantity=Decimal("1"), unit="kg", dish="米饭")
+    sample = samples.sample_take(session, actor=world.actor(world.staff), meal_id=meal.id, dish="米饭",
+                                 weight_grams=Decimal("150"), fridge="留样柜1")
     checkpoints.checkpoint_create(session, key=checkpoints.load_or_create_signing_key())
     order = session.get(PurchaseOrder, session.get(OrderRevision, world.line.revision_id).order_id)
     session.commit()
@@ -167,7 +189,7 @@ def _scene(session) -> Scene:
     session.commit()
     ids = {"batch": world.batch.id, "receipt": receipt.id, "shipment": shipment.id, "school": world.school.id,
            "supplier": world.supplier.id, "order": order.order_number, "user": world.staff.id,
-           "gtin": world.batch.gtin, "lot": world.batch.lot_code,
+           "gtin": world.batch.gtin, "lot": world.batch.lot_code, "meal": meal.id, "sample": sample.id,
            "account": account.id, "inactive": inactive.id, "token": token.id}
     return Scene(ids, headers)
 
@@ -178,7 +200,7 @@ def _answer(method: str, response) -> str:
         return "signin"
     if status in (401, 403, 404):
         return str(status)
-    if 200 <= status < 400 or (method == "POST" and status == 422):
+    if 200 <= status < 400 or (method == "POST" and status in (409, 422)):
         return "ok"
     return f"unexpected {status}"
 
@@ -201,7 +223,8 @@ def test_the_matrix_lists_every_route_the_app_serves(app):
     listed = {(method, path.split("?")[0].replace("{gtin}/10/{lot}", "{rest:path}")) for method, path, _ in MATRIX}
     placeholders = {"{batch}": "{batch_id}", "{receipt}": "{receipt_id}", "{shipment}": "{shipment_id}",
                     "{school}": "{school_id}", "{supplier}": "{supplier_id}", "{order}": "{order_number}",
-                    "{user}": "{user_id}", "/01/{rest:path}": "/01/{rest:path}",
+                    "{user}": "{user_id}", "{meal}": "{meal_id}", "{sample}": "{sample_id}",
+                    "/01/{rest:path}": "/01/{rest:path}",
                     "{account}": "{user_id}", "{inactive}": "{user_id}", "{token}": "{token_id}"}
     normalised = set()
     for method, path in listed:

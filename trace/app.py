@@ -29,6 +29,7 @@ ensure_project_trace()
 
 from canteens.admin_pages import router as canteens_admin_router  # noqa: E402
 from canteens.api import router as canteens_router  # noqa: E402
+from canteens.meals_api import router as meals_router  # noqa: E402
 from canteens.pages import router as canteen_pages  # noqa: E402
 from inspections.api import router as inspections_router  # noqa: E402
 from inspections.rapid_tests import RAPID_TESTS  # noqa: E402
@@ -49,6 +50,7 @@ from trace.errors import DomainError, ErrorBody, framework_error  # noqa: E402
 from trace.hardening import BodyLimit, secure_every_response  # noqa: E402
 from trace.i18n import translations  # noqa: E402
 from trace.jobs import start_scheduler  # noqa: E402
+from trace.meal_reads import router as meal_reads_router  # noqa: E402
 from trace.pages import current_actor, page_locale, render_page, see_other  # noqa: E402
 from trace.resolver import error_page  # noqa: E402
 from trace.resolver import router as resolver_router  # noqa: E402
@@ -240,7 +242,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         return _refusal(request, framework_error(500))
 
     # The batch reads follow the suppliers' routes, where they stood before they moved up a floor.
-    for router in (trace_router, suppliers_router, batch_reads_router, canteens_router, inspections_router):
+    for router in (trace_router, suppliers_router, batch_reads_router, canteens_router, inspections_router,
+                   meals_router, meal_reads_router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(resolver_router)
     app.include_router(web_router)

@@ -11,6 +11,9 @@ can each hold what the other waits for (a hold that locked the batch and then it
 head, while a use locked the chain head and then the batch through a foreign-key check,
 deadlocked):
 
+0. a meal row (``FOR SHARE`` by what adds to the meal: a use into it, a dish, 陪餐, a sample;
+   ``FOR NO KEY UPDATE`` by its serving), or a retained sample's row when it is discarded
+   (canteens.meals, canteens.samples): nothing locks a batch first and a meal after;
 1. the batch row (``FOR NO KEY UPDATE``): shipments, receipts, uses, test results,
    holds, releases and recalls of that batch;
 2. the supplier row (``FOR SHARE`` by the writers its standing gates; ``FOR NO KEY

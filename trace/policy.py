@@ -93,6 +93,13 @@ POLICY: dict[str, Permission] = {
     "admin.accounts.change": Permission(ADMIN),
     "admin.audit.read": Permission(ADMIN),
     "admin.records.read": Permission(ADMIN),
+    # meals and retained samples (留样): the school's own records; a use into a meal is "use.create"
+    "meal.record": Permission(frozenset({Role.admin, Role.canteen_staff})),
+    "meal.read": Permission(frozenset({Role.admin, Role.inspector, Role.canteen_staff}), refusal=(
+        "meals_not_visible", "供应商不能查看学校的餐次记录", "Suppliers cannot see a school's meals")),
+    "sample.record": Permission(frozenset({Role.admin, Role.canteen_staff})),
+    "sample.read": Permission(frozenset({Role.admin, Role.inspector, Role.canteen_staff}), refusal=(
+        "samples_not_visible", "供应商不能查看学校的留样记录", "Suppliers cannot see a school's retained samples")),
 }
 
 

@@ -5,6 +5,7 @@ Used by Alembic, the app and the tests; the one place that knows all table modul
 
 from sqlmodel import SQLModel
 
+import canteens.meal_models  # noqa: F401
 import canteens.models  # noqa: F401
 import inspections.models  # noqa: F401
 import suppliers.models  # noqa: F401

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -84,6 +85,12 @@ class Settings(BaseSettings):
         description="Product categories a seller of edible agricultural products (食用农产品, no licence "
         "needed) may supply; which catalogue categories count is not stated in domain.md",
     )
+
+    # Retained samples (留样, domain.md §3.2 and §8.7: V1 figures, settings so a stricter school rule fits)
+    retained_sample_min_grams: Decimal = Field(
+        default=Decimal("125"), gt=0, le=10_000, description="A retained sample weighs at least this (§3.2: 125 g)")
+    retained_sample_min_hours: int = Field(
+        default=48, ge=1, le=24 * 30, description="A retained sample is kept at least this long (§3.2: 48 h)")
 
     # Sign-in for people (issue 11): sessions, passwords, repeated failures
     session_idle_minutes: int = Field(default=30, ge=1, description="A web session ends after this long unused")
