@@ -89,17 +89,19 @@ def _race(session, database_url, tmp_path, mode, make_round):
     *moved_by, supervised = _run(tmp_path, database_url, [(mode, rounds) for rounds in movers]
                                  + [("supervise", supervisor)])
     session.expire_all()
+    moved = Counter()
     for number, world in enumerate(worlds):
         assert supervised[number] == Counter({"200": 2 * CYCLES + 1}), supervised[number]
-        moved = Counter()
         for answers in moved_by:
             assert set(answers[number]) <= {"201"} | REFUSALS, answers[number]
             moved.update(answers[number])
-        # The race really happened: some writes went through, and some met a hold or the recall.
-        assert moved["201"] > 0 and moved["409 batch_on_hold"] + moved["409 batch_recalled"] > 0, moved
         wrong, holds, final = _moves_while_not_active(session, world.batch.id)
         assert wrong == [], f"round {number}: moved while held or recalled: {wrong}"
         assert holds == CYCLES and final == "recalled"
+    # The race really happened: over the rounds, some writes went through and some met a hold or
+    # the recall. (One round alone may not show both on a loaded machine: the inspector can be done
+    # before a writer's first request.)
+    assert moved["201"] > 0 and moved["409 batch_on_hold"] + moved["409 batch_recalled"] > 0, moved
     report = verify_log(session)
     assert report.ok, report.as_dict()
 
