@@ -151,6 +151,7 @@ MATRIX: list[tuple[str, str, str]] = [
     ("GET", "/01/{gtin}/10/{lot}", "ok ok ok ok ok ok ok"),
     ("GET", "/.well-known/gs1resolver", "ok ok ok ok ok ok ok"),
     ("GET", "/public/batches/{batch}", "ok ok ok ok ok ok ok"),
+    ("GET", "/public/schools/{school}", "ok ok ok ok ok ok ok"),
     ("GET", "/public/batches/{batch}/traceability.json", "ok ok ok ok ok ok ok"),
     ("GET", "/public/batches/{batch}/certificates.json", "ok ok ok ok ok ok ok"),
 ]

@@ -62,6 +62,7 @@ from web.admin_audit import router as audit_router  # noqa: E402
 from web.inspect import router as inspect_pages  # noqa: E402
 from web.navigation import navigation_for  # noqa: E402
 from web.pages import router as web_router  # noqa: E402
+from web.public_schools import router as public_schools_router  # noqa: E402
 from web.work_reads import router as work_read_pages  # noqa: E402
 
 log = logging.getLogger("trace")
@@ -247,6 +248,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(resolver_router)
     app.include_router(web_router)
+    app.include_router(public_schools_router)
     # Each role's work pages (navigation in web/navigation.py).
     for pages in (canteen_pages, supplier_pages, work_read_pages, inspect_pages):
         app.include_router(pages)
