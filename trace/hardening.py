@@ -25,6 +25,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trace.errors import DomainError
+from trace.text_guard import replaying
 
 # What a page of ours may load: only our own files. No inline script anywhere (the API
 # documentation starts Swagger UI from a static file); images may be data: URIs (QR codes).
@@ -84,7 +85,7 @@ class BodyLimit:
                 return
             if not message.get("more_body", False):
                 break
-        await self.app(scope, _replaying(messages, receive), send)
+        await self.app(scope, replaying(messages, receive), send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, received: int) -> None:
         response = self.refuse(scope, body_too_large(self.limit, received))
@@ -103,17 +104,6 @@ def _content_length(scope: Scope) -> int | None:
             except ValueError:
                 return None  # the server refuses a malformed length itself
     return None
-
-
-def _replaying(messages: list[Message], receive: Receive) -> Receive:
-    pending = list(messages)
-
-    async def replay() -> Message:
-        if pending:
-            return pending.pop(0)
-        return await receive()
-
-    return replay
 
 
 class SecurityHeaders:

@@ -190,7 +190,7 @@ async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
         message = await receive()
         if message["type"] != "http.request":
             # The client went away before sending everything: pass that on as it came.
-            return b"".join(chunks), _replaying([message], receive)
+            return b"".join(chunks), replaying([message], receive)
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             break
@@ -199,10 +199,11 @@ async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
 
 
 def _buffered_again(body: bytes, receive: Receive) -> Receive:
-    return _replaying([{"type": "http.request", "body": body, "more_body": False}], receive)
+    return replaying([{"type": "http.request", "body": body, "more_body": False}], receive)
 
 
-def _replaying(messages: list[Message], receive: Receive) -> Receive:
+def replaying(messages: list[Message], receive: Receive) -> Receive:
+    """A receive that hands the app the messages a middleware already read, then the rest."""
     pending = list(messages)
 
     async def replay() -> Message:
