@@ -81,8 +81,8 @@ def request_is_https(request: Request) -> bool:
 
 
 def cookies_secure(request: Request) -> bool:
-    """Secure cookies over HTTPS, and always in production (another helper adds the setting)."""
-    return request_is_https(request) or getattr(get_settings(), "environment", "development") == "production"
+    """Secure cookies over HTTPS, and always in production (TRACE_ENV=production)."""
+    return request_is_https(request) or get_settings().production
 
 
 def csrf_matches(expected: str | None, given: str | None) -> bool:

@@ -199,6 +199,17 @@ def test_behind_a_proxy_its_https_makes_cookies_secure(client, session, monkeypa
     assert "Secure" in client.get("/signin").headers["set-cookie"]
 
 
+def test_in_production_cookies_are_secure_even_over_plain_http(client, session, monkeypatch):
+    """A TLS-terminating proxy that forgets X-Forwarded-Proto must not get session cookies sent in clear."""
+    from trace.settings import get_settings
+
+    make_person(session, Role.admin, username="guanli11")
+    session.commit()
+    monkeypatch.setattr(get_settings(), "environment", "production")
+
+    assert "Secure" in sign_in(client, "guanli11").headers["set-cookie"]
+
+
 def test_not_behind_a_proxy_its_headers_are_ignored(client, session):
     make_person(session, Role.admin, username="guanli10")
     session.commit()
