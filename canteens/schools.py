@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from canteens.models import Canteen, School
@@ -25,6 +25,16 @@ def school_get(session: Session, school_id: int) -> School:
 
 def school_list(session: Session) -> list[School]:
     return list(session.execute(select(School).order_by(School.id)).scalars())
+
+
+def school_find(session: Session, text: str = "", *, limit: int = 200) -> list[School]:
+    """Schools by town and name; with ``text``, those whose name or town contains it (as typed:
+    ``%`` and ``_`` are letters here, not wildcards)."""
+    statement = select(School).order_by(School.town, School.name).limit(limit)
+    if text := text.strip():
+        statement = statement.where(or_(School.name.contains(text, autoescape=True),
+                                        School.town.contains(text, autoescape=True)))
+    return list(session.execute(statement).scalars())
 
 
 def canteen_of(session: Session, school_id: int) -> Canteen | None:

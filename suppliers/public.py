@@ -5,10 +5,12 @@ Shared by this domain's routes, inspections' status routes and the batch reads o
 
 from __future__ import annotations
 
+from sqlalchemy import Row, select
+
 from suppliers import service
 from suppliers.credit_code import validate_credit_code
 from suppliers.licence_numbers import LICENCE_KINDS, parse_licence_number
-from suppliers.models import SUPPLIER_KIND_LABELS, Licence, Supplier
+from suppliers.models import SUPPLIER_KIND_LABELS, Batch, Licence, Product, Supplier
 from suppliers.schemas import (
     BatchPublic,
     CertificatePublic,
@@ -19,6 +21,18 @@ from suppliers.schemas import (
 )
 from trace.errors import Invalid, ReviewWarning
 from trace.i18n import label
+
+
+def batches_for_lot_lookup(session, lot_code: str, *, limit: int = 50) -> list[Row]:
+    """Batches a lot code typed from a label names, for anyone: id, lot, production date, product and supplier.
+
+    Labels print lot codes in capitals; people often type them in lower case. Both spellings
+    are looked up exactly, so the lot index serves the query.
+    """
+    statement = (select(Batch.id, Batch.lot_code, Batch.production_date, Product.name, Supplier.name)
+                 .join(Product, Product.id == Batch.product_id).join(Supplier, Supplier.id == Batch.supplier_id)
+                 .where(Batch.lot_code.in_({lot_code, lot_code.upper()})).order_by(Batch.id).limit(limit))
+    return list(session.execute(statement).all())
 
 
 def licence_public(licence: Licence) -> LicencePublic:

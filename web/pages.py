@@ -12,10 +12,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import or_, select
 
-from canteens.models import School
-from suppliers.models import Batch, Product, Supplier
+from canteens.schools import school_find
+from suppliers.public import batches_for_lot_lookup
 from trace.credentials import password_change
 from trace.custody import Actor
 from trace.db import write_transaction
@@ -55,11 +54,7 @@ def home(request: Request, session: SessionDep, q: Annotated[str, Query(max_leng
     """Signed in: to the first page of one's role. A visitor: find a school, or type a lot code."""
     if (visit := web_visit(request, session)) is not None:
         return see_other(_landing(Actor.of(visit.user), visit.user.must_change_password))
-    statement = select(School).order_by(School.town, School.name).limit(MAX_SCHOOLS_LISTED)
-    if q.strip():
-        pattern = f"%{q.strip()}%"
-        statement = statement.where(or_(School.name.like(pattern), School.town.like(pattern)))
-    schools = list(session.execute(statement).scalars())
+    schools = school_find(session, q, limit=MAX_SCHOOLS_LISTED)
     return render_page(request, "home.html", schools=schools, q=q)
 
 
@@ -74,12 +69,7 @@ def lookup(request: Request, session: SessionDep, lot: Annotated[str, Query(max_
     except DomainError as refused:
         return render_page(request, "lookup.html", status=refused.status, lot=lot, matches=[],
                            error=_message(request, refused))
-    # Labels print lot codes in capitals; people often type them in lower case. Both spellings
-    # are looked up exactly, so the lot index serves the query.
-    statement = (select(Batch.id, Batch.lot_code, Batch.production_date, Product.name, Supplier.name)
-                 .join(Product, Product.id == Batch.product_id).join(Supplier, Supplier.id == Batch.supplier_id)
-                 .where(Batch.lot_code.in_({lot, lot.upper()})).order_by(Batch.id).limit(50))
-    matches = session.execute(statement).all()
+    matches = batches_for_lot_lookup(session, lot)
     if len(matches) == 1:
         return see_other(f"/public/batches/{matches[0][0]}")
     return render_page(request, "lookup.html", status=200 if matches else 404, lot=lot, matches=matches, error=None)

@@ -8,6 +8,7 @@ import pytest
 
 from canteens import service as canteen_service
 from canteens.models import SchoolKind
+from canteens.schools import school_find
 from tests.factories import bearer, make_school, make_user
 from trace.errors import Invalid
 from trace.models import Role
@@ -60,3 +61,12 @@ def test_school_record_shows_the_warning_and_the_licence_names_section_8_2(clien
     assert body["canteen"]["licence_kind_zh"] == "食品经营许可证"
     assert body["canteen"]["licence_business_type_zh"] == "餐饮服务经营者"
     assert body["canteen"]["licence_region_zh"] == "山东省济南市章丘区"
+
+
+def test_finding_schools_by_part_of_the_name_or_town_takes_percent_and_underscore_as_typed(session):
+    school = make_school(session)
+    session.commit()
+
+    assert school in school_find(session, school.name[-3:])
+    assert school in school_find(session, school.town)
+    assert school_find(session, "%") == [] and school_find(session, "_") == []
