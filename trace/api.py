@@ -7,15 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
-from sqlalchemy import select
 
 from canteens.deps import ReceiptForReader
 from trace import accounts, checkpoints, queries
-from trace.custody import events_in_stream
+from trace.custody import events_after
 from trace.deps import SessionDep, WriteDep
 from trace.errors import NotFound
 from trace.fields import Offset, PathId
-from trace.models import CustodyEvent, User
+from trace.models import User
 from trace.policy import allow, public
 from trace.query_schemas import BackwardTrace, ForwardTrace
 from trace.schemas import (
@@ -62,10 +61,7 @@ def issue_token(_: allow("token.issue"), user_id: PathId, body: TokenCreate, ctx
 def list_events(_: allow("event.list"), session: SessionDep, stream: str | None = None,
                 after_id: Offset = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 200):
     """Custody events, oldest first: one chain (``stream=batch:42``) or all, paged by ``after_id``."""
-    if stream:
-        return [e for e in events_in_stream(session, stream) if e.id > after_id][:limit]
-    statement = select(CustodyEvent).where(CustodyEvent.id > after_id).order_by(CustodyEvent.id).limit(limit)
-    return list(session.execute(statement).scalars())
+    return events_after(session, after_id=after_id, limit=limit, stream=stream)
 
 
 @router.get("/batches/{batch_id}/trace/backward", response_model=BackwardTrace)

@@ -189,6 +189,14 @@ def events_for_batch(session: Session, batch_id: int) -> list[CustodyEvent]:
     return list(session.execute(statement).scalars())
 
 
+def events_after(session: Session, *, after_id: int, limit: int, stream: str | None = None) -> list[CustodyEvent]:
+    """Events after ``after_id``, oldest first: one chain, or every chain (paging through the log)."""
+    statement = select(CustodyEvent).where(CustodyEvent.id > after_id)
+    if stream:
+        statement = statement.where(CustodyEvent.stream == stream)
+    return list(session.execute(statement.order_by(CustodyEvent.id).limit(limit)).scalars())
+
+
 def events_in_stream(session: Session, stream: str) -> list[CustodyEvent]:
     statement = select(CustodyEvent).where(CustodyEvent.stream == stream).order_by(CustodyEvent.seq)
     return list(session.execute(statement).scalars())
