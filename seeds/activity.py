@@ -13,7 +13,8 @@ same days, whatever ran before, and the global generator is never touched.
 from __future__ import annotations
 
 import random
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlmodel import Session
 
@@ -27,6 +28,17 @@ from seeds.reference import SeededSchool, SeedReference
 from suppliers import service as supplier_service
 from trace.custody import Actor
 from trace.errors import DomainError
+
+
+@dataclass(frozen=True)
+class Morning:
+    """What :meth:`ActivityGenerator.run_morning` left waiting at the canteens' doors."""
+
+    day: date
+    orders: int
+    shipments: int
+    next_day: date
+    next_day_orders: int
 
 
 class ActivityGenerator(Ordering, AtTheDoor, InTheKitchen):
@@ -97,6 +109,37 @@ class ActivityGenerator(Ordering, AtTheDoor, InTheKitchen):
             for meal in school.meals[1:] if school.boarding else school.meals:
                 self._use_fresh(session, rng, school, mine, day, meal)
                 self._use_staples(session, rng, school, day, meal, stock)
+
+    # --- this morning ----------------------------------------------------------------------
+
+    def run_morning(self, session: Session, day: date, next_day: date, now: datetime) -> Morning:
+        """Today up to the canteens' door: orders placed yesterday, lots registered and shipped before
+        dawn, nothing received or cooked yet; and the next school day's fresh orders, not shipped.
+
+        Nothing happens after ``now`` (services refuse future dates; times of day are held back to now).
+        Yesterday's holds stay on hold: the laboratory reports later in the morning.
+        """
+        rng = random.Random(f"{self.seed}:{day.isoformat()}:morning")
+        available = self._available_suppliers(session, day)
+        deliveries: list[Delivery] = []
+        sequence = 0
+        for school in self.schools:
+            stock = self._stock(session, school, day)
+            for supplier, wanted in self._needs(rng, school, day, stock, available).items():
+                sequence += 1
+                deliveries += self._order(session, rng, school, supplier, wanted, day, sequence, now)
+        self._register_batches(session, rng, deliveries, day, now)
+        shipped = sum(self._ship(session, rng, delivery, day, now) is not None for delivery in deliveries)
+        # Staples arriving today cover the next day: ask only for its fresh goods.
+        available, ahead = self._available_suppliers(session, next_day), 0
+        for school in self.schools:
+            stock = self._stock(session, school, next_day)
+            for supplier, wanted in self._needs(rng, school, next_day, stock, available).items():
+                fresh = [line for line in wanted if line[0].code not in self.staples]
+                if fresh:
+                    ahead += 1
+                    self._order(session, rng, school, supplier, fresh, next_day, ahead, now)
+        return Morning(day=day, orders=sequence, shipments=shipped, next_day=next_day, next_day_orders=ahead)
 
     def _available_suppliers(self, session: Session, day: date) -> set[int]:
         return {spec.number for spec in self.suppliers if self._may_supply(session, spec, day)}

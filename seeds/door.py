@@ -7,7 +7,9 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import Row
 from sqlmodel import Session
 
 from canteens import deliveries as canteen_deliveries
@@ -42,11 +44,9 @@ class AtTheDoor:
     def _ship_and_receive(self, session: Session, rng: random.Random, delivery: Delivery, day: date) -> None:
         """Ship, then at the door: temperature, rapid test (re-tests of a positive), accept or reject."""
         product = delivery.product
-        if delivery.batch_id in self.on_hold:
-            return  # the supplier may not ship a held lot; the school goes without it today
-        shipment = canteen_deliveries.shipment_create(session, actor=delivery.supplier.actor, data=ShipmentCreate(
-            batch_id=delivery.batch_id, order_line_id=delivery.line_id, quantity=delivery.ordered_quantity,
-            unit=delivery.ordered_unit, ship_date=day), occurred_at=at_about(day, SHIP_TIME, rng, 45))
+        shipment = self._ship(session, rng, delivery, day)
+        if shipment is None:
+            return
         staff = rng.choice(delivery.school.staff)
         arrived_at = at_about(day, RECEIPT_TIME, rng, 60)
         temperature, too_warm = self._arrival_temperature(rng, product)
@@ -70,6 +70,15 @@ class AtTheDoor:
             unit=product.unit, rejection_reason=reason, arrival_temperature_celsius=temperature, receipt_date=day,
         ), occurred_at=received_at)
         delivery.accepted = receipt.accepted_quantity
+
+    def _ship(self, session: Session, rng: random.Random, delivery: Delivery, day: date,
+              not_after: datetime | None = None) -> Row[Any] | None:
+        """The supplier's truck leaves early in the morning (not after ``not_after``, when given)."""
+        if delivery.batch_id in self.on_hold:
+            return None  # the supplier may not ship a held lot; the school goes without it today
+        return canteen_deliveries.shipment_create(session, actor=delivery.supplier.actor, data=ShipmentCreate(
+            batch_id=delivery.batch_id, order_line_id=delivery.line_id, quantity=delivery.ordered_quantity,
+            unit=delivery.ordered_unit, ship_date=day), occurred_at=at_about(day, SHIP_TIME, rng, 45, not_after))
 
     def _arrival_temperature(self, rng: random.Random, product: ProductSpec) -> tuple[float | None, bool]:
         """A probe reading for cold-chain goods; now and then a truck arrives too warm."""

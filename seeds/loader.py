@@ -31,7 +31,7 @@ from suppliers import service as supplier_service
 from suppliers.models import Batch, Product, SupplierStatus
 from suppliers.schemas import LicenceCreate, ProductCreate, SupplierCreate, SupplierStanding
 from trace.accounts import system_actor, user_by_username, user_create
-from trace.clock import local_today
+from trace.clock import local_now, local_today
 from trace.custody import Actor
 from trace.db import unit_of_work
 from trace.errors import NotFound
@@ -200,6 +200,7 @@ class SeedSummary:
     tests: int
     events: int  # the whole custody log, reference data included
     elapsed_seconds: float
+    morning: str = ""  # what today's morning holds, or why there is none; empty with an explicit start
 
 
 def activity_counts(session: Session) -> dict[str, int]:
@@ -222,12 +223,16 @@ def seed_demo(
     """Reference data plus ``days`` school days of activity, one committed transaction per day.
 
     Without ``start`` the days end yesterday (local time): services refuse future dates,
-    and today's times of day may still lie ahead. Refuses a database that already holds
-    activity (orders or batches) rather than mixing two demos.
+    and today's times of day may still lie ahead. Then, if today is a school day, this
+    morning follows in one more transaction (:meth:`ActivityGenerator.run_morning`): today's
+    orders shipped before dawn and not yet received, and the next school day's orders, so a
+    canteen worker who signs in finds deliveries to check. Refuses a database that already
+    holds activity (orders or batches) rather than mixing two demos.
     """
     if days < 0:
         raise SeedError(f"天数不能为负 / days must not be negative: {days}")
-    yesterday = local_today() - timedelta(days=1)
+    today = local_today()
+    yesterday = today - timedelta(days=1)
     schedule = school_days_from(start, days) if start else school_days_ending(yesterday, days)
     if schedule and schedule[-1] > yesterday:
         raise SeedError(f"{days} 个上学日从 {schedule[0]} 起会排到 {schedule[-1]}，晚于昨天 {yesterday}；"
@@ -247,8 +252,22 @@ def seed_demo(
             generator.run_day(session, day)
         if progress:
             progress(done, len(schedule))
+    morning = ""
+    if start is None:
+        morning = _this_morning(engine, generator, today)
     with Session(engine) as session:
         counts = activity_counts(session)
     return SeedSummary(days=len(schedule), start=schedule[0] if schedule else None,
                        end=schedule[-1] if schedule else None, **counts,
-                       elapsed_seconds=round(time.perf_counter() - began, 2))
+                       elapsed_seconds=round(time.perf_counter() - began, 2), morning=morning)
+
+
+def _this_morning(engine: Engine, generator: ActivityGenerator, today: date) -> str:
+    """Today's morning at every school when today is a school day; the summary's words for it."""
+    if not is_school_day(today):
+        return f"today ({today}) is not a school day: no morning deliveries generated"
+    with unit_of_work(engine) as session:
+        morning = generator.run_morning(session, today, school_days_from(today + timedelta(days=1), 1)[0],
+                                        local_now())
+    return (f"this morning ({morning.day}): {morning.orders} orders due, {morning.shipments} shipments on the way, "
+            f"not yet received; {morning.next_day_orders} orders for {morning.next_day}")

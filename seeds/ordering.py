@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_CEILING, Decimal
 
 from sqlmodel import Session
@@ -142,21 +142,23 @@ class Ordering:
         return int(per_base * product.conversions.get(unit, Decimal(1)))
 
     def _order(self, session: Session, rng: random.Random, school: SchoolPlan, supplier: SupplierSpec,
-               wanted: list[tuple[ProductSpec, Decimal, str]], day: date, sequence: int) -> list[Delivery]:
+               wanted: list[tuple[ProductSpec, Decimal, str]], day: date, sequence: int,
+               not_after: datetime | None = None) -> list[Delivery]:
         number = f"ZQCG-{day:%Y%m%d}-{sequence:04d}"
         lines = [OrderLineIn(line_number=n, product_id=product.id, quantity=amount, unit=unit,
                              unit_price_fen=self._price(product, unit))
                  for n, (product, amount, unit) in enumerate(wanted, start=1)]
-        ordered_at = at_about(day - timedelta(days=1), ORDER_TIME, rng, 180)
+        ordered_at = at_about(day - timedelta(days=1), ORDER_TIME, rng, 180, not_after)
         order = canteen_orders.order_create(session, actor=self.admin, data=OrderCreate(
             order_number=number, school_id=school.id, supplier_id=supplier.id, delivery_date=day, lines=lines),
             occurred_at=ordered_at)
         if rng.random() < 0.03:
             revised = [line.model_copy(update={"quantity": self._adjusted(rng, line.quantity, line.unit)})
                        for line in lines]
+            revised_at = ordered_at + timedelta(hours=2, minutes=rng.randrange(60))
             canteen_orders.order_revise(session, actor=self.admin, order_number=number, data=OrderRevise(
                 delivery_date=day, note="临时调整就餐人数", lines=revised),
-                occurred_at=ordered_at + timedelta(hours=2, minutes=rng.randrange(60)))
+                occurred_at=min(revised_at, not_after) if not_after else revised_at)
         _revision, current = canteen_orders.order_current_revision(session, order.id)
         products = {p.id: p for p, _, _ in wanted}
         return [Delivery(school, supplier, products[line.product_id], line.id, line.quantity, line.ordered_quantity,
@@ -170,7 +172,8 @@ class Ordering:
 
     # --- batches ---------------------------------------------------------------------------
 
-    def _register_batches(self, session: Session, rng: random.Random, deliveries: list[Delivery], day: date) -> None:
+    def _register_batches(self, session: Session, rng: random.Random, deliveries: list[Delivery], day: date,
+                          not_after: datetime | None = None) -> None:
         """One lot per supplier, product and day, a little more than the day's orders."""
         lots: dict[tuple[int, str], list[Delivery]] = defaultdict(list)
         for delivery in deliveries:
@@ -187,7 +190,7 @@ class Ordering:
                 production_date=production, quantity=amount, unit=product.unit,
                 origin=rng.choice(ORIGINS.get(product.code) or ORIGINS[product.code.rsplit("-", 1)[0]]),
                 certificates=self._certificates(rng, supplier, product, production, serial)),
-                occurred_at=at_about(day, LOT_TIME, rng, 60))
+                occurred_at=at_about(day, LOT_TIME, rng, 60, not_after))
             self.batches[batch.id] = (product.code, batch.expiry_date)
             for delivery in group:
                 delivery.batch_id = batch.id

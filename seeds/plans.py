@@ -94,6 +94,9 @@ class Delivery:
     accepted: Decimal = Decimal(0)
 
 
-def at_about(day: date, start: time, rng: random.Random, spread_minutes: int) -> datetime:
+def at_about(day: date, start: time, rng: random.Random, spread_minutes: int,
+             not_after: datetime | None = None) -> datetime:
+    """A time of day near ``start``; ``not_after`` (now, on the demo's morning) keeps it out of the future."""
     moment = datetime.combine(day, start, tzinfo=local_zone())
-    return moment + timedelta(minutes=rng.randrange(spread_minutes), seconds=rng.randrange(60))
+    moment += timedelta(minutes=rng.randrange(spread_minutes), seconds=rng.randrange(60))
+    return min(moment, not_after) if not_after else moment

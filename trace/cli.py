@@ -107,6 +107,8 @@ def seed(
                   f"{summary.orders} orders, {summary.batches} batches, {summary.shipments} shipments, "
                   f"{summary.receipts} receipts, {summary.uses} uses, {summary.tests} tests, "
                   f"{summary.events} custody events")
+    if summary.morning:
+        console.print(summary.morning)
 
 
 @user_app.command("create")

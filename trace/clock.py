@@ -14,8 +14,12 @@ def local_zone() -> ZoneInfo:
     return ZoneInfo(get_settings().timezone)
 
 
+def local_now() -> datetime:
+    return utcnow().astimezone(local_zone())
+
+
 def local_today() -> date:
-    return utcnow().astimezone(local_zone()).date()
+    return local_now().date()
 
 
 def local_date(at: datetime) -> date:
