@@ -271,3 +271,18 @@ def test_a_receipt_form_posted_without_its_token_is_refused(staff, session, peop
 
     assert page.status_code == 403
     assert canteen_service.receipts_of_school(session, world.school.id) == []
+
+
+def test_a_line_for_a_coming_day_not_yet_shipped_is_not_flagged_as_a_problem(staff, session, people):
+    world = people.world
+    canteen_service.order_create(session, actor=system_actor(), data=OrderCreate(
+        order_number="ZQCG-SOON-1", school_id=world.school.id, supplier_id=world.supplier.id,
+        delivery_date=today() + timedelta(days=1),
+        lines=[OrderLineIn(line_number=1, product_id=world.product.id, quantity=Decimal("30"), unit="kg",
+                           unit_price_fen=500)]))
+    session.commit()
+
+    ahead = staff.get("/canteen/deliveries").text.split("近几天")[1]
+
+    assert "ZQCG-SOON-1" in ahead and "待发货" in ahead
+    assert 'class="problem"' not in ahead
