@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from inspections import service as inspection_service
 from inspections.models import OUTCOME_LABELS, TEST_KIND_LABELS
+from inspections.rapid_tests import VERDICT_LABELS
 from inspections.schemas import StatusChange
 from suppliers import selectors as supplier_selectors
 from suppliers.models import BATCH_ACTION_LABELS, BATCH_STATUS_LABELS, LICENCE_KIND_LABELS, BatchStatus
@@ -94,7 +95,8 @@ def _batch_page(request: Request, session: SessionDep, actor: Actor, batch_id: i
         request, "inspect/batch.html", status=status, back=backward, forward=forward,
         events=events, schools=schools, amount=_amount, error=error, done=done, may_hold=may(actor, "batch.hold"), may_recall=may(actor, "batch.recall"),
         status_labels=BATCH_STATUS_LABELS, action_labels=BATCH_ACTION_LABELS, licence_labels=LICENCE_KIND_LABELS,
-        outcome_labels=OUTCOME_LABELS, test_kind_labels=TEST_KIND_LABELS, step_labels=STEP_LABELS,
+        outcome_labels=OUTCOME_LABELS, verdict_labels=VERDICT_LABELS, test_kind_labels=TEST_KIND_LABELS,
+        step_labels=STEP_LABELS,
         local_date=local_date, today=local_today())
 
 

@@ -25,9 +25,10 @@ from canteens.models import Shipment
 from canteens.schemas import ReceiptCreate
 from inspections import service as inspection_service
 from inspections.models import OUTCOME_LABELS, TEST_KIND_LABELS
+from inspections.rapid_tests import VERDICT_LABELS
 from suppliers import service as supplier_service
 from suppliers.models import BATCH_STATUS_LABELS
-from trace.clock import local_today
+from trace.clock import local_date, local_today
 from trace.db import write_transaction
 from trace.deps import SessionDep
 from trace.errors import DomainError, Invalid
@@ -55,7 +56,8 @@ def _shipment_page(request: Request, session: SessionDep, shipment: Shipment, *,
         certificates=supplier_service.certificates_of(session, batch.id), tests=tests, receipts=receipts,
         outstanding=shipment.quantity - accepted - rejected,
         state=selectors.arrival_state(shipment.quantity, accepted, rejected), arrival_labels=selectors.ARRIVAL_LABELS,
-        status_labels=BATCH_STATUS_LABELS, outcome_labels=OUTCOME_LABELS, test_kind_labels=TEST_KIND_LABELS,
+        status_labels=BATCH_STATUS_LABELS, outcome_labels=OUTCOME_LABELS, verdict_labels=VERDICT_LABELS,
+        local_date=local_date, test_kind_labels=TEST_KIND_LABELS,
         today=local_today(), error=error, form=form or {}, received=received,
         needs_temperature=supplier_service.arrival_limits(product) is not None)
 

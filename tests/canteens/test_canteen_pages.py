@@ -15,6 +15,7 @@ from tests.helpers import form_token, sign_in
 from tests.web.work_world import world_with_people
 from trace.accounts import system_actor
 from trace.custody import Actor
+from trace.db import utcnow
 from trace.models import Role
 
 
@@ -286,3 +287,17 @@ def test_a_line_for_a_coming_day_not_yet_shipped_is_not_flagged_as_a_problem(sta
 
     assert "ZQCG-SOON-1" in ahead and "待发货" in ahead
     assert 'class="problem"' not in ahead
+
+
+def test_a_rapid_tests_verdict_reads_in_the_pages_language(staff, session, people):
+    """阴性, not the stored code word "negative" (domain.md §4.2: a rapid test is never 合格)."""
+    world = people.world
+    shipment = world.ship(session, "10")
+    inspection_service.test_result_record(session, actor=Actor.of(world.staff), batch_id=world.batch.id,
+                                          school_id=world.school.id, kind="pesticide_enzyme_inhibition",
+                                          value=Decimal("12"), tested_at=utcnow())
+    session.commit()
+
+    tests = staff.get(f"/canteen/shipments/{shipment.id}").text.split("检测结果")[1]
+
+    assert "阴性" in tests and "negative" not in tests
