@@ -32,6 +32,7 @@ from canteens.api import router as canteens_router  # noqa: E402
 from canteens.meals_api import router as meals_router  # noqa: E402
 from canteens.pages import router as canteen_pages  # noqa: E402
 from inspections.api import router as inspections_router  # noqa: E402
+from inspections.models import TEST_KIND_LABELS  # noqa: E402
 from inspections.rapid_tests import RAPID_TESTS  # noqa: E402
 from suppliers.admin_pages import router as suppliers_admin_router  # noqa: E402
 from suppliers.api import router as suppliers_router  # noqa: E402
@@ -258,7 +259,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(canteens_admin_router)
     app.state.navigation = navigation_for
     # The catalogue names a product's rapid test by its kind; inspections, a floor up, names the kinds.
-    app.state.rapid_test_names = {kind: test.name_zh for kind, test in RAPID_TESTS.items()}
+    app.state.rapid_test_names = {kind: TEST_KIND_LABELS[kind] for kind in RAPID_TESTS}
     app.include_router(api_docs_router)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.add_middleware(TextGuard, refuse=_refuse_text)
