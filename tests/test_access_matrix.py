@@ -138,6 +138,7 @@ MATRIX: list[tuple[str, str, str]] = [
     ("GET", "/supplier/batches/{batch}", "signin 403 403 ok 404 403 403"),
     ("GET", "/supplier/shipments", "signin 403 403 ok ok 403 403"),
     ("GET", "/supplier/labels", "signin 403 403 ok ok 403 403"),
+    ("GET", "/supplier/labels/print?batch_id={batch}", "signin 403 403 ok ok 403 403"),
     # pages: work — the inspectors' workspace; sealing is inspectors', a recall inspectors' and admins'
     ("GET", "/inspect/search", "signin ok ok 403 403 403 403"),
     ("GET", "/inspect/batches/{batch}", "signin ok ok 403 403 403 403"),

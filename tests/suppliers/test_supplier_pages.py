@@ -105,15 +105,22 @@ def test_shipments_show_the_receipt_status_and_the_labels_pdf(supplier, session,
     assert f"/api/v1/shipments/{shipment.id}/labels.pdf" in page
 
 
-def test_the_labels_page_is_a_get_form_to_the_label_sheet_that_the_session_cookie_opens(supplier, people):
+def test_the_labels_page_prints_the_ticked_batches_as_one_pdf_sheet(supplier, people):
     batch = people.world.batch
     page = supplier.get("/supplier/labels").text
-    assert 'action="/api/v1/labels/sheet.pdf"' in page and 'method="get"' in page
+    assert 'action="/supplier/labels/print"' in page and 'method="get"' in page
     assert f'name="batch_id" value="{batch.id}"' in page and 'value="40x30"' in page
 
-    pdf = supplier.get(f"/api/v1/labels/sheet.pdf?batch_id={batch.id}&size=40x30")
+    pdf = supplier.get(f"/supplier/labels/print?batch_id={batch.id}&size=40x30", follow_redirects=True)
 
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+
+
+def test_printing_with_no_batch_ticked_says_so_on_the_page(supplier, people):
+    page = supplier.get("/supplier/labels/print?size=40x30")
+
+    assert page.status_code == 422 and "text/html" in page.headers["content-type"]
+    assert "请至少勾选一个批次" in page.text and 'action="/supplier/labels/print"' in page.text
 
 
 def test_a_sealed_batch_is_not_offered_for_new_labels(supplier, session, people):
