@@ -4,7 +4,8 @@ The FSMA 204 idea (docs: standards.md): what a regulator asks for within 24 hour
 discrete, sortable columns, never free text. The critical tracking events are the
 supplier's shipping, the canteen's receiving (验收), the kitchen's use (出库) and a meal's
 transformation (one row per lot that went into it). Each row names the EPCIS event id
-of the same event in the EPCIS export, and the custody event it comes from.
+of the same event in the EPCIS export (two, space-separated, for a receipt accepted in part),
+and the custody event it comes from; a corrected event gives way to its correction.
 
 Headers are zh-CN; ``lang="en"`` writes the English ones instead (one header row, so the
 sheet sorts and filters cleanly). XLSX: dates are real dates shown as 2025年9月1日,
@@ -31,7 +32,7 @@ from sqlmodel import Session
 
 from exports.directory import Directory
 from exports.epcis import EpcisMapper, Progress
-from exports.scope import ExportScope, event_count, events_in_scope
+from exports.scope import ExportScope, corrected_event_ids, event_count, events_in_scope
 from trace.clock import local_date
 from trace.models import CustodyEvent
 
@@ -67,6 +68,7 @@ COLUMNS = (
     Column("meal", "餐次与菜品", "Meal and dish", "text", 20),
     Column("epcis_event_id", "EPCIS 事件ID", "EPCIS event ID", "text", 40),
     Column("custody_event_id", "平台事件号", "Platform custody event ID", "text", 38),
+    Column("corrects", "更正的事件号", "Corrects custody event ID", "text", 38),
 )
 EVENT_NAMES = {"shipping": ("发货", "Shipping"), "receiving": ("验收", "Receiving"),
                "dispensing": ("出库领用", "Use (kitchen)"), "transforming": ("加工成餐", "Transformation (meal)")}
@@ -103,8 +105,11 @@ class KdeRows:
 
     def rows(self, progress: Progress | None = None) -> Iterator[dict[str, Any]]:
         total, done = (event_count(self.session, self.scope), 0) if progress else (0, 0)
+        # A row states what is now known: an event a later one corrects gives way to its correction
+        # (which names it); the EPCIS export keeps both, with the error declaration.
+        superseded = corrected_event_ids(self.session, self.scope)
         for page in events_in_scope(self.session, self.scope):
-            wanted = [e for e in page if self._is_kde(e)]
+            wanted = [e for e in page if self._is_kde(e) and e.event_id not in superseded]
             extra = [lot["batch_id"] for e in wanted if e.stream.startswith("meal:")
                      for lot in json.loads(e.payload).get("input_quantity_list", [])]
             self.directory.load(wanted, extra_batch_ids=extra)
@@ -131,7 +136,7 @@ class KdeRows:
         payload = json.loads(event.payload)
         epcis_ids = [item["eventID"] for item in self.mapper.events(event)]
         common = {"epcis_event_id": " ".join(epcis_ids), "custody_event_id": event.event_id,
-                  "event_date": local_date(event.occurred_at)}
+                  "corrects": event.corrects_event_id, "event_date": local_date(event.occurred_at)}
         school = self.directory.schools.get(event.school_id) if event.school_id else None
         if event.stream.startswith("meal:"):
             output = payload.get("output", {})

@@ -38,6 +38,8 @@ from trace.queries import batch_visible_to
 # A year of school days, with a margin: a longer range is refused rather than left to run for minutes.
 MAX_RANGE_DAYS = 400
 PAGE = 1000
+# Days a custody event can have happened on; outside them a range names nothing (and its instants overflow).
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
 GOODS_STREAMS = ("batch:%", "meal:%")
 
 
@@ -73,6 +75,10 @@ def export_scope(session: Session, actor: Actor, *, batch_id: int | None = None,
         raise Invalid("date_range_incomplete", "日期范围须同时给出起始日期（from）和截止日期（to）",
                       "A date range needs both from and to")
     assert_date_range(date_from, date_to)
+    for day in (date_from, date_to):
+        if not EARLIEST <= day <= LATEST:
+            raise Invalid("date_out_of_range", f"日期须在 {EARLIEST.year} 年至 {LATEST.year} 年之间",
+                          f"Dates run from {EARLIEST.year} to {LATEST.year}", date=day.isoformat())
     if (date_to - date_from).days + 1 > MAX_RANGE_DAYS:
         raise Invalid("date_range_too_long", f"日期范围最长 {MAX_RANGE_DAYS} 天，请分段导出",
                       f"A date range covers at most {MAX_RANGE_DAYS} days; export it in parts",
@@ -161,6 +167,12 @@ def events_in_scope(session: Session, scope: ExportScope) -> Iterator[list[Custo
         after = (page[-1].occurred_at, page[-1].id)
         if len(page) < PAGE:
             return
+
+
+def corrected_event_ids(session: Session, scope: ExportScope) -> set[str]:
+    """The events in scope that a later event corrects (corrections are rare: a small set)."""
+    statement = select(CustodyEvent.corrects_event_id).where(*_where(scope), CustodyEvent.corrects_event_id.is_not(None))
+    return set(session.execute(statement).scalars())
 
 
 def events_by_event_id(session: Session, event_ids: set[str]) -> dict[str, CustodyEvent]:
