@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import IO, Any
+from urllib.parse import quote
 
 from sqlmodel import Session
 
@@ -87,7 +88,7 @@ class EpcisMapper:
         if word is None:
             return None
         words = BIZ_STEPS if kind == "BizStep" else DISPOSITIONS
-        return word if word in words else f"{self.ns}{kind}-{word}"
+        return word if word in words else f"{self.ns}{kind}-{quote(word, safe='')}"
 
     def events(self, event: CustodyEvent) -> list[dict[str, Any]]:
         """The EPCIS events of one custody event, each with its Event Hash ID."""

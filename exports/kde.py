@@ -30,61 +30,60 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from sqlmodel import Session
 
+from canteens.models import MEAL_LABELS, Meal
 from exports.directory import Directory
 from exports.epcis import EpcisMapper, Progress
 from exports.scope import ExportScope, corrected_event_ids, event_count, events_in_scope
 from trace.clock import local_date
+from trace.i18n import N_, label
 from trace.models import CustodyEvent
 
 
 @dataclass(frozen=True)
 class Column:
     key: str
-    zh: str
-    en: str
+    header: str  # an English msgid; the zh-CN header is its translation in the catalog
     kind: str  # text, number, date
     width: int
 
 
 COLUMNS = (
-    Column("event", "关键追踪事件", "Critical tracking event", "text", 12),
-    Column("lot_code", "批号", "Traceability lot code", "text", 16),
-    Column("gtin", "商品条码（GTIN）", "GTIN", "text", 17),
-    Column("product", "产品", "Product description", "text", 24),
-    Column("quantity", "数量", "Quantity", "number", 10),
-    Column("unit", "单位", "Unit of measure", "text", 8),
-    Column("rejected_quantity", "拒收数量", "Rejected quantity", "number", 10),
-    Column("supplier", "供应商", "Supplier", "text", 28),
-    Column("lot_code_source", "批号赋予方（统一社会信用代码）", "Lot code source (credit code)", "text", 22),
-    Column("ship_from", "发货地点", "Ship-from location", "text", 28),
-    Column("ship_to", "收货地点", "Receive location", "text", 24),
-    Column("event_date", "事件日期", "Event date", "date", 15),
-    Column("ship_date", "发货日期", "Ship date", "date", 15),
-    Column("receive_date", "收货日期", "Receive date", "date", 15),
-    Column("production_date", "生产日期", "Production date", "date", 15),
-    Column("expiry_date", "保质期至", "Expiry date", "date", 15),
-    Column("order_number", "采购订单号", "Purchase order number", "text", 22),
-    Column("shipment_number", "发货单号", "Shipment (despatch advice) number", "text", 12),
-    Column("meal", "餐次与菜品", "Meal and dish", "text", 20),
-    Column("epcis_event_id", "EPCIS 事件ID", "EPCIS event ID", "text", 40),
-    Column("custody_event_id", "平台事件号", "Platform custody event ID", "text", 38),
-    Column("corrects", "更正的事件号", "Corrects custody event ID", "text", 38),
+    Column("event", N_("Critical tracking event"), "text", 12),
+    Column("lot_code", N_("Traceability lot code"), "text", 16),
+    Column("gtin", N_("GTIN"), "text", 17),
+    Column("product", N_("Product description"), "text", 24),
+    Column("quantity", N_("Quantity"), "number", 10),
+    Column("unit", N_("Unit of measure"), "text", 8),
+    Column("rejected_quantity", N_("Rejected quantity"), "number", 10),
+    Column("supplier", N_("Supplier"), "text", 28),
+    Column("lot_code_source", N_("Lot code source (credit code)"), "text", 22),
+    Column("ship_from", N_("Ship-from location"), "text", 28),
+    Column("ship_to", N_("Receive location"), "text", 24),
+    Column("event_date", N_("Event date"), "date", 15),
+    Column("ship_date", N_("Ship date"), "date", 15),
+    Column("receive_date", N_("Receive date"), "date", 15),
+    Column("production_date", N_("Production date"), "date", 15),
+    Column("expiry_date", N_("Expiry date"), "date", 15),
+    Column("order_number", N_("Purchase order number"), "text", 22),
+    Column("shipment_number", N_("Shipment (despatch advice) number"), "text", 12),
+    Column("meal", N_("Meal and dish"), "text", 20),
+    Column("epcis_event_id", N_("EPCIS event ID"), "text", 40),
+    Column("custody_event_id", N_("Platform custody event ID"), "text", 38),
+    Column("corrects", N_("Corrects custody event ID"), "text", 38),
 )
-EVENT_NAMES = {"shipping": ("发货", "Shipping"), "receiving": ("验收", "Receiving"),
-               "dispensing": ("出库领用", "Use (kitchen)"), "transforming": ("加工成餐", "Transformation (meal)")}
-MEAL_NAMES = {"breakfast": ("早餐", "breakfast"), "lunch": ("午餐", "lunch"), "dinner": ("晚餐", "dinner")}
+EVENT_LABELS = {"shipping": N_("Shipping"), "receiving": N_("Receiving"), "dispensing": N_("Use (kitchen)"),
+                "transforming": N_("Transformation (meal)")}
 DATE_FORMAT_ZH = 'yyyy"年"m"月"d"日"'
 DATE_FORMAT_EN = "yyyy-mm-dd"
 KDE_STEPS = ("shipping", "receiving", "dispensing", "commissioning")
 
 
 def headers(lang: str) -> list[str]:
-    return [c.en if lang == "en" else c.zh for c in COLUMNS]
+    return [label(c.header, lang) for c in COLUMNS]
 
 
 def _meal_text(meal: str | None, dish: str | None, lang: str) -> str:
-    names = MEAL_NAMES.get(meal or "")
-    text = (names[1] if lang == "en" else names[0]) if names else (meal or "")
+    text = label(MEAL_LABELS[Meal(meal)], lang) if meal in {m.value for m in Meal} else (meal or "")
     return f"{text} {dish}".strip() if dish else text
 
 
@@ -120,8 +119,7 @@ class KdeRows:
                 progress(done, total)
 
     def _name(self, step: str) -> str:
-        zh, en = EVENT_NAMES[step]
-        return en if self.lang == "en" else zh
+        return label(EVENT_LABELS[step], self.lang)
 
     def _lot_fields(self, batch_id: int) -> dict[str, Any]:
         d = self.directory
@@ -170,7 +168,7 @@ def write_kde_xlsx(session: Session, scope: ExportScope, out: IO[bytes], *, base
                    progress: Progress | None = None, created: datetime | None = None) -> int:
     """The rows as an XLSX workbook (openpyxl's write-only mode: rows go to disk as they come)."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("关键数据元素" if lang != "en" else "Key data elements")
+    sheet = workbook.create_sheet(label(N_("Key data elements"), lang))
     sheet.freeze_panes = "A2"
     for index, column in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
@@ -196,7 +194,7 @@ def write_kde_xlsx(session: Session, scope: ExportScope, out: IO[bytes], *, base
         sheet.append(cells)
         count += 1
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
-    about = workbook.create_sheet("说明" if lang != "en" else "About")
+    about = workbook.create_sheet(label(N_("About"), lang))
     for line in _about(scope, count, created, lang):
         about.append(line)
     workbook.save(out)
@@ -204,14 +202,13 @@ def write_kde_xlsx(session: Session, scope: ExportScope, out: IO[bytes], *, base
 
 
 def _about(scope: ExportScope, count: int, created: datetime | None, lang: str) -> list[list[Any]]:
-    what = (f"lot {scope.name.removeprefix('lot-')}" if scope.is_lot else f"{scope.date_from} – {scope.date_to}")
+    what = scope.name.removeprefix("lot-") if scope.is_lot else f"{scope.date_from} – {scope.date_to}"
     moment = (created or datetime.now().astimezone()).isoformat(timespec="seconds")
-    if lang == "en":
-        return [["Key data elements of critical tracking events (the FSMA 204 idea)"], ["Scope", what],
-                ["Rows", count], ["Created", moment],
-                ["Each row's EPCIS event ID is the GS1 Event Hash ID of the same event in the EPCIS export."]]
-    return [["关键追踪事件的关键数据元素（参照 FSMA 204）"], ["范围", what], ["行数", count], ["生成时间", moment],
-            ["每行的 EPCIS 事件ID 即 EPCIS 导出中同一事件的 GS1 事件哈希ID。"]]
+    return [[label(N_("Key data elements of critical tracking events (the FSMA 204 idea)"), lang)],
+            [label(N_("Lot") if scope.is_lot else N_("Dates"), lang), what],
+            [label(N_("Rows"), lang), count], [label(N_("Created"), lang), moment],
+            [label(N_("Each row's EPCIS event ID is the GS1 Event Hash ID of the same event in the EPCIS export."),
+                   lang)]]
 
 
 def _csv_value(value: Any) -> str:
