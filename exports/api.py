@@ -12,6 +12,7 @@ from datetime import date
 from typing import IO, Annotated, Literal
 
 from fastapi import APIRouter, Query
+from sqlmodel import Session
 from starlette.responses import StreamingResponse
 
 from exports.epcis import write_epcis_document
@@ -45,7 +46,7 @@ def _responses(media_type: str, what: str) -> dict[int | str, dict[str, object]]
     return {200: {"content": {media_type: {}}, "description": what, "headers": DIGEST_HEADERS}}
 
 
-def _export(session: SessionDep, actor: Actor, *, batch_id: int | None, lot: str | None, gtin: str | None,
+def _export(session: Session, actor: Actor, *, batch_id: int | None, lot: str | None, gtin: str | None,
             date_from: date | None, date_to: date | None,
             write: Callable[[ExportScope, IO[bytes]], object], media_type: str, suffix: str) -> StreamingResponse:
     scope = export_scope(session, actor, batch_id=batch_id, lot=lot, gtin=gtin, date_from=date_from, date_to=date_to)

@@ -277,7 +277,8 @@ def epcis_event_pages(session: Session, scope: ExportScope, base_url: str,
             mapped = mapper.events(event)
             out += mapped
             original = corrected.get(event.corrects_event_id or "")
-            if original is not None:
+            # A correction stands on the chain of what it corrects; anything else declares nothing.
+            if original is not None and original.stream == event.stream:
                 out += mapper.declarations(original, event, [m["eventID"] for m in mapped])
         done += len(page)
         if progress:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,8 +43,14 @@ class ExportFile:
 
     def headers(self) -> dict[str, str]:
         return {"Repr-Digest": self.repr_digest, "X-Content-SHA256": self.sha256, "Content-Length": str(self.size),
-                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(self.filename)}",
+                "Content-Disposition": f"attachment; filename=\"{_ascii(self.filename)}\"; "
+                                       f"filename*=UTF-8''{quote(self.filename, safe='')}",
                 "Cache-Control": "no-store"}
+
+
+def _ascii(name: str) -> str:
+    """A plain fallback name for old clients: lot codes may hold quotes and slashes (GS1 set 82)."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name)
 
 
 def finish(file: IO[bytes], *, media_type: str, filename: str) -> ExportFile:

@@ -66,6 +66,8 @@ def export_scope(session: Session, actor: Actor, *, batch_id: int | None = None,
     if asked != 1:
         raise Invalid("export_scope_required", "请指定一个批次（batch_id）、一个批号（lot）或一个日期范围（from 和 to）",
                       "Ask for one batch (batch_id), one lot code (lot) or one date range (from and to)")
+    if gtin is not None and lot is None:
+        raise Invalid("gtin_without_lot", "商品条码（gtin）只能与批号（lot）一起使用", "gtin narrows a lot code: give lot too")
     if batch_id is not None or lot is not None:
         batches = _batches_asked(session, actor, batch_id=batch_id, lot=lot, gtin=gtin)
         ids = tuple(b.id for b in batches)

@@ -36,7 +36,9 @@ def test_the_epcis_export_names_its_sha256(client, session, scene):
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/ld+json")
     assert_names_its_digest(response)
-    assert "attachment" in response.headers["content-disposition"]
+    assert response.headers["content-disposition"] == (
+        f'attachment; filename="lot-{scene.batch.lot_code}.epcis.jsonld"; '
+        f"filename*=UTF-8''lot-{scene.batch.lot_code}.epcis.jsonld")
     document = json.loads(response.content)
     assert document["type"] == "EPCISDocument" and document["epcisBody"]["eventList"]
 
@@ -68,6 +70,7 @@ def test_another_suppliers_lot_is_not_found(client, session, scene):
     ("?from=2025-09-02&to=2025-09-01", "date_range_invalid"),
     ("?from=2024-01-01&to=2025-12-31", "date_range_too_long"),
     ("?from=9999-12-31&to=9999-12-31", "date_out_of_range"),
+    ("?gtin=06970000000017&from=2025-09-01&to=2025-09-02", "gtin_without_lot"),
 ])
 def test_one_clear_scope_is_asked_for(client, session, scene, query, code):
     response = client.get(f"/api/v1/exports/kde.csv{query}", headers=bearer(session, scene.world.inspector))
