@@ -73,8 +73,8 @@ COLUMNS = (
 )
 EVENT_LABELS = {"shipping": N_("Shipping"), "receiving": N_("Receiving"), "dispensing": N_("Use (kitchen)"),
                 "transforming": N_("Transformation (meal)")}
-DATE_FORMAT_ZH = 'yyyy"年"m"月"d"日"'
-DATE_FORMAT_EN = "yyyy-mm-dd"
+CHINESE_DATE_FORMAT = 'yyyy"年"m"月"d"日"'
+ISO_DATE_FORMAT = "yyyy-mm-dd"
 KDE_STEPS = ("shipping", "receiving", "dispensing", "commissioning")
 
 
@@ -179,7 +179,7 @@ def write_kde_xlsx(session: Session, scope: ExportScope, out: IO[bytes], *, base
         cell.font, cell.fill, cell.alignment = bold, fill, Alignment(wrap_text=True, vertical="center")
         header.append(cell)
     sheet.append(header)
-    date_format = DATE_FORMAT_EN if lang == "en" else DATE_FORMAT_ZH
+    date_format = ISO_DATE_FORMAT if lang == "en" else CHINESE_DATE_FORMAT
     count = 0
     for row in KdeRows(session, scope, base_url, lang).rows(progress):
         cells = []

@@ -11,7 +11,7 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from exports.kde import COLUMNS, DATE_FORMAT_ZH, headers, write_kde_csv, write_kde_xlsx
+from exports.kde import CHINESE_DATE_FORMAT, COLUMNS, headers, write_kde_csv, write_kde_xlsx
 from exports.scope import export_scope
 from tests.exports.export_world import make_export_world
 from tests.factories import days_ago, today
@@ -82,7 +82,7 @@ def test_the_sheet_is_sortable_dates_are_dates_in_chinese_and_quantities_are_num
     assert sheet.column_dimensions["D"].width == COLUMNS[3].width
     for row in sheet.iter_rows(min_row=2):
         event_date = row[COLUMN["event_date"]]
-        assert isinstance(event_date.value, datetime) and event_date.number_format == DATE_FORMAT_ZH
+        assert isinstance(event_date.value, datetime) and event_date.number_format == CHINESE_DATE_FORMAT
         assert isinstance(row[COLUMN["quantity"]].value, int | float)
 
 
