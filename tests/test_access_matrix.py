@@ -93,6 +93,12 @@ MATRIX: list[tuple[str, str, str]] = [
     ("GET", "/api/v1/schools/{school}/samples/due", "401 ok ok 403 403 ok 403"),
     ("GET", "/api/v1/meals/{meal}/trace", "401 ok ok 403 403 ok 404"),
     ("GET", "/api/v1/batches/{batch}/meals", "401 ok ok 403 403 ok 403"),
+    # exports: supervision's of everything; a supplier's of its own batches, a canteen's of its school's
+    # (another party's batch or lot: 404); a date range exports what the caller sees of it
+    ("GET", "/api/v1/exports/epcis?batch_id={batch}", "401 ok ok ok 404 ok 404"),
+    ("GET", "/api/v1/exports/epcis?lot={lot}", "401 ok ok ok 404 ok 404"),
+    ("GET", "/api/v1/exports/kde.xlsx?batch_id={batch}", "401 ok ok ok 404 ok 404"),
+    ("GET", "/api/v1/exports/kde.csv?from={today}&to={today}", "401 ok ok ok ok ok ok"),
     # the shell: the front door, sign-in and one's own account
     ("GET", "/", "ok ok ok ok ok ok ok"),
     ("GET", "/lookup?lot={lot}", "ok ok ok ok ok ok ok"),
@@ -192,7 +198,7 @@ def _scene(session) -> Scene:
     ids = {"batch": world.batch.id, "receipt": receipt.id, "shipment": shipment.id, "school": world.school.id,
            "supplier": world.supplier.id, "order": order.order_number, "user": world.staff.id,
            "gtin": world.batch.gtin, "lot": world.batch.lot_code, "meal": meal.id, "sample": sample.id,
-           "account": account.id, "inactive": inactive.id, "token": token.id}
+           "account": account.id, "inactive": inactive.id, "token": token.id, "today": today().isoformat()}
     return Scene(ids, headers)
 
 

@@ -237,6 +237,76 @@ def export_events(out: Path, stream: Optional[str] = None) -> None:
     console.print(f"wrote {total} events to {out}")
 
 
+ExportLot = Annotated[Optional[str], typer.Option("--lot", help="A lot code: every batch printed with it")]
+ExportGtin = Annotated[Optional[str], typer.Option("--gtin", help="With --lot: only this product's lot")]
+ExportBatch = Annotated[Optional[int], typer.Option("--batch-id", help="One batch")]
+ExportFrom = Annotated[Optional[str], typer.Option("--from", help="First local day, YYYY-MM-DD")]
+ExportTo = Annotated[Optional[str], typer.Option("--to", help="Last local day, YYYY-MM-DD")]
+
+
+def _export_file(out: Path, write, *, lot: str | None, gtin: str | None, batch_id: int | None,
+                 date_from: str | None, date_to: str | None, what: str) -> None:
+    """Scope, write with a progress bar, then print the file's SHA-256 (as ``sha256sum`` prints it)."""
+    from exports.files import finish
+    from exports.scope import export_scope
+    from trace.custody import Actor
+
+    # The operator runs the CLI with the database's own access: it exports what an admin sees.
+    operator = Actor(None, Role.admin.value, name="cli")
+    engine = _engine()
+    # Written beside OUT and moved into place once complete: an interrupted export leaves no half file.
+    partial = out.with_name(out.name + ".part")
+    try:
+        with unit_of_work(engine) as session:
+            scope = export_scope(session, operator, batch_id=batch_id, lot=lot, gtin=gtin,
+                                 date_from=_date_option(date_from, "--from"), date_to=_date_option(date_to, "--to"))
+            with partial.open("w+b") as handle:
+                with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                              TimeElapsedColumn(), console=console) as progress:
+                    task = progress.add_task(f"{what} 导出 / export", total=None)
+                    count = write(session, scope, handle,
+                                  lambda done, total: progress.update(task, completed=done, total=total))
+                export = finish(handle, media_type="", filename=out.name)
+        partial.replace(out)
+    except DomainError as error:
+        _fail(f"{error.zh} / {error.en}")
+    finally:
+        partial.unlink(missing_ok=True)
+    console.print(f"{count} rows/events → {escape(str(out))} ({export.size} bytes)", highlight=False)
+    typer.echo(f"{export.sha256}  {out}")
+
+
+@export_app.command("epcis")
+def export_epcis(out: Path, lot: ExportLot = None, gtin: ExportGtin = None, batch_id: ExportBatch = None,
+                 date_from: ExportFrom = None, date_to: ExportTo = None) -> None:
+    """An EPCIS 2.0 JSON-LD document of a lot's, a batch's or a date range's custody events; prints its SHA-256."""
+    from exports.epcis import write_epcis_document
+
+    base = get_settings().resolver_base_url
+    _export_file(out, lambda session, scope, handle, progress: write_epcis_document(
+        session, scope, handle, base_url=base, progress=progress),
+        lot=lot, gtin=gtin, batch_id=batch_id, date_from=date_from, date_to=date_to, what="EPCIS")
+
+
+@export_app.command("kde")
+def export_kde(out: Annotated[Path, typer.Argument(help="OUT.xlsx or OUT.csv")], lot: ExportLot = None,
+               gtin: ExportGtin = None, batch_id: ExportBatch = None, date_from: ExportFrom = None,
+               date_to: ExportTo = None,
+               lang: Annotated[str, typer.Option(help="Header language: zh-CN or en")] = "zh-CN") -> None:
+    """The key data elements (one row per shipping, receiving, use, meal) as XLSX or CSV; prints its SHA-256."""
+    from exports.kde import write_kde_csv, write_kde_xlsx
+
+    if out.suffix.lower() not in (".xlsx", ".csv"):
+        _fail(f"输出文件须以 .xlsx 或 .csv 结尾 / OUT must end in .xlsx or .csv: {out}")
+    if lang not in ("zh-CN", "en"):
+        _fail(f"--lang 须为 zh-CN 或 en / --lang must be zh-CN or en: {lang!r}")
+    writer = write_kde_xlsx if out.suffix.lower() == ".xlsx" else write_kde_csv
+    base = get_settings().resolver_base_url
+    _export_file(out, lambda session, scope, handle, progress: writer(
+        session, scope, handle, base_url=base, lang=lang, progress=progress),
+        lot=lot, gtin=gtin, batch_id=batch_id, date_from=date_from, date_to=date_to, what="KDE")
+
+
 @app.command()
 def labels(
     out: Annotated[Path, typer.Option(help="Folder to write the labels into")],

@@ -100,6 +100,10 @@ POLICY: dict[str, Permission] = {
     "sample.record": Permission(frozenset({Role.admin, Role.canteen_staff})),
     "sample.read": Permission(frozenset({Role.admin, Role.inspector, Role.canteen_staff}), refusal=(
         "samples_not_visible", "供应商不能查看学校的留样记录", "Suppliers cannot see a school's retained samples")),
+    # exports (EPCIS, key data elements): supervision exports everything; a supplier its own batches
+    # (without the kitchens' use and meals), canteen staff their own school's events (exports.scope).
+    # Another party's lot or batch is "not found".
+    "export.read": Permission(EVERY_ACCOUNT),
 }
 
 

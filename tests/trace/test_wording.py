@@ -41,7 +41,7 @@ ENUM_LABELS: list[tuple[type[Enum], dict]] = [
     (SupplierKind, SUPPLIER_KIND_LABELS), (StorageCondition, STORAGE_LABELS), (Meal, MEAL_LABELS),
     (TestOutcome, OUTCOME_LABELS), (Verdict, VERDICT_LABELS), (Standing, STANDING_LABELS),
 ]
-DOMAIN_PACKAGES = ("trace", "suppliers", "canteens", "inspections", "seeds")
+DOMAIN_PACKAGES = ("trace", "suppliers", "canteens", "inspections", "seeds", "exports")
 # Official code tables (GB 32100 departments and categories, SC food categories, JY 主体业态):
 # regulatory data, the names the codes stand for, not labels of our enums.
 OFFICIAL_CODE_TABLES = {"DEPARTMENTS_ZH", "CATEGORIES_ZH", "SC_CATEGORIES_ZH", "JY_OPERATOR_TYPES_ZH"}
