@@ -24,10 +24,10 @@ from trace.custody import Actor
 from trace.models import Role
 from trace.settings import PROJECT_ROOT
 
-# GS1's official schema (gs1/EPCIS at 2b888be), kept beside the project as standards.md says;
-# TRACE_EPCIS_SCHEMA names another copy.
+# GS1's official schema (gs1/EPCIS at 2b888be), copied into tests/data so a clean clone validates
+# offline (tests/data/epcis/README.md); TRACE_EPCIS_SCHEMA names another copy.
 SCHEMA_PATH = Path(os.environ.get("TRACE_EPCIS_SCHEMA")
-                   or PROJECT_ROOT.parent / "shared" / "standards" / "epcis" / "EPCIS-JSON-Schema.json")
+                   or PROJECT_ROOT / "tests" / "data" / "epcis" / "EPCIS-JSON-Schema.json")
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 BASE = "https://trace.example.cn"
 # jsonschema checks "uri" and "date-time" only with optional packages; these checks are the RFC 3986
