@@ -100,6 +100,10 @@ POLICY: dict[str, Permission] = {
     "sample.record": Permission(frozenset({Role.admin, Role.canteen_staff})),
     "sample.read": Permission(frozenset({Role.admin, Role.inspector, Role.canteen_staff}), refusal=(
         "samples_not_visible", "供应商不能查看学校的留样记录", "Suppliers cannot see a school's retained samples")),
+    # actions a canteen's phone queued offline: applied as the staff member who did them, for their school
+    "sync.submit": Permission(frozenset({Role.canteen_staff}), refusal=(
+        "sync_staff_only", "只有学校食堂人员可以同步手机上保存的操作",
+        "Only a school's canteen staff sync actions saved on a phone")),
 }
 
 
