@@ -6,8 +6,9 @@
  * - On every page load and whenever the network returns, the operations kept for the
  *   signed-in person are posted to POST /api/v1/sync/operations; each one the server answers
  *   (applied, refused, or already known) leaves the device. Refused ones wait on /canteen/sync.
- * - The service worker (/sw.js) is registered for canteen staff; the pages it kept are
- *   deleted on sign-out and whenever a page shows that nobody (or somebody else) is signed in.
+ * - The service worker (/sw.js) is registered (the layout loads this script for canteen staff
+ *   only); the pages it kept are deleted on sign-out and when another person signs in on the
+ *   phone (and by the worker itself when the server sends a page to sign-in).
  * Without JavaScript the forms post as before; a scanner gun's Enter is a plain submit.
  */
 (function () {

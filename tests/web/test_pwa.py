@@ -8,6 +8,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from tests.helpers import session_csrf, sign_in
+from tests.web.work_world import world_with_people
 from trace.guard import PROJECT_ROOT
 from trace.hardening import CONTENT_SECURITY_POLICY
 
@@ -48,12 +50,29 @@ def test_every_icon_the_manifest_names_is_a_png_of_its_size(client):
     assert any(icon.get("purpose") == "maskable" for icon in manifest["icons"])
 
 
-def test_every_page_links_the_manifest_and_loads_the_scripts_from_this_server(client):
-    page = client.get("/").text
+def test_the_canteens_pages_link_the_manifest_and_load_the_scripts_from_this_server(client, session):
+    people = world_with_people(session)
+    people.world.receive(session, people.world.ship(session, "10"), "10")
+    session.commit()
+    sign_in(client, people.canteen)
+
+    page = client.get("/canteen/uses").text
 
     assert '<link rel="manifest" href="/static/manifest.webmanifest">' in page
     assert '<script src="/static/offline.js" defer></script>' in page
     assert '<script src="/static/scan.js" defer></script>' in page
+    assert f'<meta name="csrf-token" content="{session_csrf(client)}">' in page  # offline.js syncs with it
+    assert '<form class="stacked card" method="post" action="/canteen/uses" data-offline="use">' in page
+
+
+def test_a_visitors_and_an_inspectors_pages_load_no_script(client, session):
+    assert "<script" not in client.get("/").text
+    people = world_with_people(session)
+    sign_in(client, people.inspector)
+
+    page = client.get("/inspect/search").text
+
+    assert "<script" not in page and "manifest" not in page
 
 
 def test_the_scripts_name_no_other_host(client):

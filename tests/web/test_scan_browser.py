@@ -59,6 +59,21 @@ def sign_in(page, base: str, people: People) -> None:  # type: ignore[no-untyped
     page.wait_for_url(base + "/canteen/deliveries")
 
 
+def lot_code_form(page, base: str) -> None:  # type: ignore[no-untyped-def]
+    """A canteen page with a lot-code form as the receiving and meal pages have one (input[data-scan]);
+    it looks the lot up as the front door does."""
+    page.goto(base + "/canteen/uses")
+    page.evaluate("""() => {
+        const form = document.createElement("form");
+        form.method = "get";
+        form.action = "/lookup";
+        form.className = "stacked";
+        form.innerHTML = '<label for="lot">批号</label><input id="lot" name="lot" data-scan autocomplete="off">';
+        document.querySelector("main h1").after(form);
+        window.traceScan.enhance();
+    }""")
+
+
 def test_the_vendored_decoder_reads_the_printed_labels_qr_code_with_nothing_from_elsewhere(app, session, people,
                                                                                             tmp_path):
     uri = label_uri(session, people)
@@ -109,12 +124,8 @@ def test_the_scan_button_reads_the_label_through_the_camera_fills_the_input_and_
         context = browser.new_context(locale="zh-CN", **PHONE)
         context.grant_permissions(["camera"], origin=base)
         page = context.new_page()
-        page.goto(base + "/")
-        # The front door's lot lookup, marked as the canteen's lot-code inputs are (data-scan).
-        page.evaluate("""() => {
-            document.querySelector("#lot").setAttribute("data-scan", "");
-            window.traceScan.enhance();
-        }""")
+        sign_in(page, base, people)
+        lot_code_form(page, base)
         button = page.get_by_role("button", name="扫码")
         assert button.is_visible()
         page.screenshot(path=str(shots(tmp_path) / "scan-button-phone.png"), full_page=True)
@@ -130,11 +141,8 @@ def test_a_phone_without_a_camera_is_told_to_use_a_scanner_gun_or_type(app, sess
     with live_server(app) as base, chromium() as browser:
         context = browser.new_context(locale="zh-CN", **PHONE)
         page = context.new_page()
-        page.goto(base + "/")
-        page.evaluate("""() => {
-            document.querySelector("#lot").setAttribute("data-scan", "");
-            window.traceScan.enhance();
-        }""")
+        sign_in(page, base, people)
+        lot_code_form(page, base)
 
         page.get_by_role("button", name="扫码").click()
 
@@ -151,11 +159,8 @@ def test_a_scanner_gun_types_the_code_and_enter_submits_the_form(app, session, p
     session.rollback()
     with live_server(app) as base, chromium() as browser:
         page = browser.new_context(locale="zh-CN", **PHONE).new_page()
-        page.goto(base + "/")
-        page.evaluate("""() => {
-            document.querySelector("#lot").setAttribute("data-scan", "");
-            window.traceScan.enhance();
-        }""")
+        sign_in(page, base, people)
+        lot_code_form(page, base)
 
         page.locator("#lot").press_sequentially(lot, delay=5)  # a gun types fast, then Enter
         page.keyboard.press("Enter")
