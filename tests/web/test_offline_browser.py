@@ -155,3 +155,27 @@ def test_signing_out_deletes_the_pages_kept_on_the_phone(app, session):
         page.goto(base + "/canteen/uses")
         assert "本机也没有这个页面的副本" in page.locator("main").inner_text()
         context.close()
+
+
+def test_online_the_use_form_posts_as_before_and_a_refusal_comes_back_on_the_form(app, session, tmp_path):
+    people = stocked_school(session)
+    batch_id = people.world.batch.id
+    session.rollback()
+    with live_server(app) as base, chromium() as browser:
+        context, page = signed_in_phone(browser, base, people)
+
+        page.select_option("#batch_id", str(batch_id))
+        page.fill("#quantity", "500")
+        page.check("input[name=meal][value=lunch]")
+        page.locator("form[data-offline] button[type=submit]").click()
+        page.locator("p.alert").wait_for()
+        assert "出库数量超过库存" in page.locator("p.alert").inner_text()
+        assert page.locator("#quantity").input_value() == "500"  # the form as it was sent
+        assert uses_of(session, people) == []
+
+        page.fill("#quantity", "5")
+        page.locator("form[data-offline] button[type=submit]").click()
+        page.wait_for_url(lambda url: "recorded=1" in url)
+        assert page.get_by_text("已记录").first.is_visible()
+        assert uses_of(session, people) == [(Decimal("5.000"), "")]
+        context.close()
