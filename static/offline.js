@@ -104,17 +104,19 @@
       pad(Math.floor(offset / 60)) + ":" + pad(offset % 60);
   }
 
-  // The form's fields as JSON: a name several checkboxes (or a multiple select) share is a list.
+  // The form's fields as JSON. A list: a multiple select, checkboxes that carry values (e.g. the
+  // certificates checked, also when only one is offered or none is ticked), and any repeated name;
+  // a lone yes/no checkbox (value "on") stays one value.
   function fields(form, submitter) {
     var listed = {};
     Array.prototype.forEach.call(form.elements, function (element) {
       if (!element.name) return;
-      if (element.type === "checkbox" || element.multiple) listed[element.name] = (listed[element.name] || 0) + (element.multiple ? 2 : 1);
+      if (element.multiple || (element.type === "checkbox" && element.value !== "on")) listed[element.name] = true;
     });
     var data;
     try { data = new FormData(form, submitter || null); } catch (e) { data = new FormData(form); }
     var out = {};
-    Object.keys(listed).forEach(function (name) { if (listed[name] > 1) out[name] = []; });
+    Object.keys(listed).forEach(function (name) { out[name] = []; });
     data.forEach(function (value, name) {
       if (name === "csrf_token" || typeof value !== "string") return;
       if (Array.isArray(out[name])) out[name].push(value);
@@ -210,7 +212,7 @@
       return mine().then(function (ops) {
         if (!ops.length) return null;
         return post(ops.slice(0, BATCH)).then(function (response) {
-          if (response.status === 401) { say(document, T.signIn, "alert", { href: "/signin?next=" + encodeURIComponent(location.pathname), text: "→" }); return null; }
+          if (response.status === 401) { say(document, T.signIn, "alert", { href: "/signin?next=" + encodeURIComponent(location.pathname), text: english ? "Sign in" : "登录" }); return null; }
           if (!response.ok) { say(document, T.failed, "alert"); return null; }
           return response.json().then(function (answer) {
             return answer.results.reduce(function (done, result) {
@@ -309,6 +311,9 @@
     }).catch(function () { /* no IndexedDB: nothing was queued */ });
     sync();
   }
+
+  // For the browser tests (and a console): what is waiting on this device, and send it now.
+  window.traceOffline = { waiting: mine, sync: sync };
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

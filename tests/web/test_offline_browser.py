@@ -9,6 +9,7 @@ Screenshots go to the test's temporary folder, or to ``TRACE_SCREENSHOTS`` when 
 from __future__ import annotations
 
 import os
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -178,4 +179,37 @@ def test_online_the_use_form_posts_as_before_and_a_refusal_comes_back_on_the_for
         page.wait_for_url(lambda url: "recorded=1" in url)
         assert page.get_by_text("已记录").first.is_visible()
         assert uses_of(session, people) == [(Decimal("5.000"), "")]
+        context.close()
+
+
+def test_a_queued_form_keeps_its_fields_lists_meal_and_device_time_with_its_offset(app, session):
+    people = stocked_school(session)
+    with live_server(app) as base, chromium() as browser:
+        context, page = signed_in_phone(browser, base, people)
+        # A form shaped as the meal and receiving pages' are: a meal id, checkboxes of papers, a yes/no box.
+        page.evaluate("""() => {
+            const form = document.createElement("form");
+            form.method = "post";
+            form.action = "/canteen/uses";
+            form.setAttribute("data-offline", "meal-use");
+            form.setAttribute("data-meal-id", "7");
+            form.innerHTML = '<input name="csrf_token" value="x"><input name="batch_id" value="3">' +
+                '<input name="quantity" value="2.5"><input name="dish" value="番茄炒蛋">' +
+                '<input type="checkbox" name="certificates_checked" value="检验检疫证明" checked>' +
+                '<input type="checkbox" name="certificates_checked" value="购货凭证">' +
+                '<input type="checkbox" name="cold_chain" checked><button id="queue-it">ok</button>';
+            document.querySelector("main").append(form);
+        }""")
+        context.set_offline(True)
+        page.click("#queue-it")
+        page.locator("#offline-status").wait_for()
+
+        [op] = page.evaluate("window.traceOffline.waiting()")
+
+        assert op["kind"] == "meal-use" and op["meal_id"] == 7
+        assert op["body"] == {"batch_id": "3", "quantity": "2.5", "dish": "番茄炒蛋",
+                              "certificates_checked": ["检验检疫证明"], "cold_chain": "on"}
+        assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}",
+                            op["client_operation_id"])
+        assert op["device_occurred_at"].endswith("+08:00")  # the phone's clock, with its offset
         context.close()
