@@ -238,7 +238,6 @@ def operation_submit_once(session: Session, *, actor: Actor, operation: QueuedOp
         known = operation_known(session, operation.client_operation_id)
         if known is None:
             raise
-        session.rollback()
         return _known_outcome(actor, known)
     except BaseException:
         session.rollback()

@@ -19,7 +19,7 @@ from tests.canteens.meal_steps import open_meal, stocked
 from tests.factories import bearer, make_school, make_user, make_world
 from tests.helpers import assert_refused
 from trace.custody import Actor, events_in_stream
-from trace.db import utcnow
+from trace.db import utcnow, write_transaction
 from trace.models import Role
 
 CHINA = timezone(timedelta(hours=8))
@@ -204,6 +204,30 @@ def test_two_syncs_of_the_same_queue_at_once_apply_each_action_once(app, session
     for first, second in zip(*answers, strict=True):
         assert first["status"] == second["status"] == "applied" and first["record"] == second["record"]
     assert session.execute(select(func.count()).select_from(DeviceOperation)).scalar_one() == 4
+
+
+def test_a_sync_that_loses_the_race_is_rolled_back_and_answers_with_the_winners_outcome(session, world,
+                                                                                        monkeypatch):
+    operation = device_sync.QueuedOperation.model_validate(queued(world))
+    staff = Actor.of(world.staff)
+    won = device_sync.operation_submit(session, actor=staff, operation=operation)
+    session.commit()
+    looked = []
+
+    def saw_nothing_the_first_time(own, client_operation_id):
+        # The loser looked before the winner committed.
+        looked.append(client_operation_id)
+        return None if len(looked) == 1 else operation_known(own, client_operation_id)
+
+    operation_known = device_sync.operation_known
+    monkeypatch.setattr(device_sync, "operation_known", saw_nothing_the_first_time)
+
+    lost = device_sync.operation_submit_once(session, actor=staff, operation=operation,
+                                             write=lambda: write_transaction(session))
+
+    assert lost.already_known and lost.status == "applied"
+    assert (lost.operation.record_type, lost.operation.record_id) == ("kitchen_use", won.operation.record_id)
+    assert len(uses_of(session, world)) == 1 and on_hand(session, world) == Decimal("390.000")
 
 
 # --- resolving a refusal -------------------------------------------------------------------------
