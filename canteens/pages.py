@@ -15,7 +15,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from canteens import selectors, service
+from canteens import device_sync, selectors, service
 from canteens.models import MEAL_LABELS, Meal
 from canteens.schemas import UseCreate
 from suppliers.models import BATCH_STATUS_LABELS
@@ -42,7 +42,8 @@ def deliveries(actor: allow("work.canteen"), request: Request, session: SessionD
     found = selectors.deliveries_of_school(session, actor.school_id, today=today)
     return render_page(request, "canteens/deliveries.html", deliveries=found, today=today,
                        school=service.school_get(session, actor.school_id), arrival_labels=selectors.ARRIVAL_LABELS,
-                       status_labels=BATCH_STATUS_LABELS)
+                       status_labels=BATCH_STATUS_LABELS,
+                       sync_refusals=device_sync.refusals_waiting(session, actor.school_id))
 
 
 @router.get("/canteen/stock")

@@ -39,7 +39,7 @@ def live_server(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
 
 
 @contextmanager
-def chromium() -> Iterator[object]:
+def chromium(*extra_args: str) -> Iterator[object]:
     if not CHROMIUM.exists():
         skip_or_fail("Debian's chromium is not installed (apt-get install chromium)")
     try:
@@ -47,7 +47,7 @@ def chromium() -> Iterator[object]:
     except ImportError:
         skip_or_fail("playwright for Python is not installed")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *extra_args])
         try:
             yield browser
         finally:

@@ -16,16 +16,19 @@ must produce. A route the app serves but the table does not list fails the last 
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from canteens import meals, samples
+from canteens import device_sync, meals, samples
+from canteens.device_sync import QueuedOperation
 from canteens.models import Meal, OrderRevision, PurchaseOrder
 from tests.factories import bearer, make_school, make_supplier, make_user, make_world, today
 from trace import accounts, checkpoints
+from trace.db import utcnow
 from trace.models import Role
 
 CALLERS = ("visitor", "admin", "inspector", "supplier", "other_supplier", "canteen", "other_canteen")
@@ -99,6 +102,8 @@ MATRIX: list[tuple[str, str, str]] = [
     ("GET", "/api/v1/exports/epcis?lot={lot}", "401 ok ok ok 404 ok 404"),
     ("GET", "/api/v1/exports/kde.xlsx?batch_id={batch}", "401 ok ok ok 404 ok 404"),
     ("GET", "/api/v1/exports/kde.csv?from={today}&to={today}", "401 ok ok ok ok ok ok"),
+    # actions a canteen's phone queued offline: synced by the staff who did them, for their own school
+    ("POST", "/api/v1/sync/operations", "401 403 403 403 403 ok ok"),
     # the shell: the front door, sign-in and one's own account
     ("GET", "/", "ok ok ok ok ok ok ok"),
     ("GET", "/lookup?lot={lot}", "ok ok ok ok ok ok ok"),
@@ -130,6 +135,8 @@ MATRIX: list[tuple[str, str, str]] = [
     # the API documentation, served from the app itself
     ("GET", "/docs", "ok ok ok ok ok ok ok"),
     ("GET", "/redoc", "ok ok ok ok ok ok ok"),
+    # the service worker that keeps the canteen's pages offline: a script, open to every browser
+    ("GET", "/sw.js", "ok ok ok ok ok ok ok"),
     # pages: work — the canteen's own school (another school's shipment is not found)
     ("GET", "/canteen/deliveries", "signin 403 403 403 403 ok ok"),
     ("GET", "/canteen/shipments/{shipment}", "signin 403 403 403 403 ok 404"),
@@ -137,6 +144,9 @@ MATRIX: list[tuple[str, str, str]] = [
     ("GET", "/canteen/stock", "signin 403 403 403 403 ok ok"),
     ("GET", "/canteen/uses", "signin 403 403 403 403 ok ok"),
     ("POST", "/canteen/uses", "signin 403 403 403 403 ok ok"),
+    # the refusals on sync of the school's own phones ({operation}: one refused, of the batch's school)
+    ("GET", "/canteen/sync", "signin 403 403 403 403 ok ok"),
+    ("POST", "/canteen/sync/{operation}/resolve", "signin 403 403 403 403 ok 404"),
     # pages: work — the supplier's own orders and batches (another supplier's are not found)
     ("GET", "/supplier/orders", "signin 403 403 ok ok 403 403"),
     ("GET", "/supplier/orders/{order}", "signin 403 403 ok 404 403 403"),
@@ -180,6 +190,8 @@ def _scene(session) -> Scene:
                    quantity=Decimal("1"), unit="kg", dish="米饭")
     sample = samples.sample_take(session, actor=world.actor(world.staff), meal_id=meal.id, dish="米饭",
                                  weight_grams=Decimal("150"), fridge="留样柜1")
+    refused = device_sync.operation_submit(session, actor=world.actor(world.staff), operation=QueuedOperation(
+        client_operation_id=str(uuid.uuid4()), kind="unknown", body={}, device_occurred_at=utcnow()))
     checkpoints.checkpoint_create(session, key=checkpoints.load_or_create_signing_key())
     order = session.get(PurchaseOrder, session.get(OrderRevision, world.line.revision_id).order_id)
     session.commit()
@@ -198,7 +210,8 @@ def _scene(session) -> Scene:
     ids = {"batch": world.batch.id, "receipt": receipt.id, "shipment": shipment.id, "school": world.school.id,
            "supplier": world.supplier.id, "order": order.order_number, "user": world.staff.id,
            "gtin": world.batch.gtin, "lot": world.batch.lot_code, "meal": meal.id, "sample": sample.id,
-           "account": account.id, "inactive": inactive.id, "token": token.id, "today": today().isoformat()}
+           "account": account.id, "inactive": inactive.id, "token": token.id, "today": today().isoformat(),
+           "operation": refused.operation.id}
     return Scene(ids, headers)
 
 
@@ -233,7 +246,7 @@ def test_the_matrix_lists_every_route_the_app_serves(app):
                     "{school}": "{school_id}", "{supplier}": "{supplier_id}", "{order}": "{order_number}",
                     "{user}": "{user_id}", "{meal}": "{meal_id}", "{sample}": "{sample_id}",
                     "/01/{rest:path}": "/01/{rest:path}",
-                    "{account}": "{user_id}", "{inactive}": "{user_id}", "{token}": "{token_id}"}
+                    "{account}": "{user_id}", "{operation}": "{operation_id}", "{inactive}": "{user_id}", "{token}": "{token_id}"}
     normalised = set()
     for method, path in listed:
         for short, name in placeholders.items():

@@ -104,6 +104,10 @@ POLICY: dict[str, Permission] = {
     # (without the kitchens' use and meals), canteen staff their own school's events (exports.scope).
     # Another party's lot or batch is "not found".
     "export.read": Permission(EVERY_ACCOUNT),
+    # actions a canteen's phone queued offline: applied as the staff member who did them, for their school
+    "sync.submit": Permission(frozenset({Role.canteen_staff}), refusal=(
+        "sync_staff_only", "只有学校食堂人员可以同步手机上保存的操作",
+        "Only a school's canteen staff sync actions saved on a phone")),
 }
 
 

@@ -92,6 +92,14 @@ class Settings(BaseSettings):
     retained_sample_min_hours: int = Field(
         default=48, ge=1, le=24 * 30, description="A retained sample is kept at least this long (§3.2: 48 h)")
 
+    # Actions queued on a phone while offline (issue 12): the device's clock is trusted within these bounds
+    device_sync_max_skew_seconds: int = Field(
+        default=300, ge=0, le=3600,
+        description="A queued action may say it happened at most this far in the future (a phone's clock drifts)")
+    device_sync_max_age_hours: int = Field(
+        default=72, ge=1, le=24 * 30,
+        description="A queued action older than this on arrival is refused and kept for a person to resolve")
+
     # Sign-in for people (issue 11): sessions, passwords, repeated failures
     session_idle_minutes: int = Field(default=30, ge=1, description="A web session ends after this long unused")
     session_absolute_hours: int = Field(default=12, ge=1, description="A web session ends this long after sign-in")
