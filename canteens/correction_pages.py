@@ -62,7 +62,8 @@ def _receipt_page(request: Request, session: SessionDep, receipt: Receipt, *, st
                   error: str | None = None, form: dict[str, str] | None = None, done: bool = False) -> Response:
     history = receipt_history(session, receipt)
     return render_page(request, "canteens/correct_receipt.html", status=status, receipt=receipt, history=history,
-                       newest=history[-1], error=error, done=done, window_hours=get_settings().correction_window_hours, local_date=local_date,
+                       newest=history[-1], error=error, done=done, local_date=local_date,
+                       window_hours=get_settings().correction_window_hours,
                        form=form or {"accepted": f"{receipt.accepted_quantity.normalize():f}",
                                      "rejected": f"{receipt.rejected_quantity.normalize():f}",
                                      "rejection_reason": receipt.rejection_reason, "reason": ""},

@@ -344,3 +344,29 @@ def test_only_the_schools_staff_and_admins_correct_a_use(client, session, world,
 def test_a_use_that_does_not_exist_is_not_found(client, session, world):
     assert_refused(_post(client, session, world.staff, "/uses/999/corrections",
                          {"quantity": "20", "unit": "kg", "reason": "称重有误"}), 404, "use_not_found")
+
+
+def test_a_rejection_corrected_to_an_acceptance_passes_the_acceptance_gates_and_fills_the_stock(session, world):
+    receipt = world.receive(session, world.ship(session, "20"), "0", "20", rejection_reason="以为是别家的货")
+    session.commit()
+
+    corrections.receipt_correct(session, actor=Actor.of(world.staff), receipt_id=receipt.id,
+                                data=_correct_receipt("20", "0", rejection_reason="", reason="核对后是本校的货"))
+    session.commit()
+
+    assert _stock(session, world).received_quantity == Decimal("20")
+    shipped = selectors.shipments_of_supplier(session, world.supplier.id)
+    assert [s.state.value for s in shipped] == ["received"]
+
+
+def test_accepting_goods_that_were_rejected_for_their_temperature_is_refused_as_their_acceptance_was(session):
+    world = make_world(session, category="肉类", name="猪前腿肉（冷鲜）", storage="chilled", shelf_life_days=5,
+                       storage_min_celsius=0, storage_max_celsius=4, conversions={})
+    receipt = world.receive(session, world.ship(session, "10"), "0", "10", rejection_reason="到货 9 °C",
+                            arrival_temperature_celsius=9)
+    session.commit()
+
+    with pytest.raises(Conflict) as refused:
+        corrections.receipt_correct(session, actor=Actor.of(world.staff), receipt_id=receipt.id,
+                                    data=_correct_receipt("10", "0", rejection_reason="", reason="其实收下了"))
+    assert refused.value.code == "arrival_temperature_out_of_range"
