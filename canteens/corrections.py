@@ -60,6 +60,7 @@ _RECEIPT_CORRECTED_BY = select(_RECEIPTS.c.id).where(_RECEIPTS.c.corrects_receip
 _USE_CORRECTED_BY = select(_USES.c.id).where(_USES.c.corrects_use_id == bindparam("row_id"))
 _INSERT_RECEIPT = insert(_RECEIPTS).returning(*_RECEIPTS.c)
 _INSERT_USE = insert(_USES).returning(*_USES.c)
+_SHIPMENT = select(_SHIPMENTS).where(_SHIPMENTS.c.id == bindparam("row_id"))
 _STOCK_OF = select(_STOCK).where(_STOCK.c.school_id == bindparam("school_id"),
                                  _STOCK.c.batch_id == bindparam("batch_id"))
 _AMOUNT = bindparam("amount", type_=Quantity())
@@ -149,36 +150,30 @@ def receipt_correct(session: Session, *, actor: Actor, receipt_id: int, data: Re
             session, supplier_service.supplier_lock_for_gate(session, batch.supplier_id), old.receipt_date)
         receiving.assert_goods_acceptable(session, batch, product, old.arrival_temperature_celsius)
     more_counted = (accepted + rejected) - (old.accepted_quantity + old.rejected_quantity)
+    # Both totals are decided before either moves, so a refusal leaves nothing written even inside the
+    # caller's transaction. They belong to the batch, whose lock this writer holds (trace.locking), so
+    # they cannot move between the check and the UPDATE; the conditional UPDATEs are the floor under it.
+    shipment = run_prebuilt(session, _SHIPMENT, {"row_id": old.shipment_id}).one()
+    if more_counted > 0 and shipment.accounted_quantity + more_counted > shipment.quantity:
+        raise _exceeds_shipment(shipment, more_counted)
+    if more_accepted < 0:
+        stock = run_prebuilt(session, _STOCK_OF, {"school_id": old.school_id, "batch_id": batch.id}).one()
+        if stock.received_quantity + more_accepted < stock.used_quantity:
+            raise _below_used(stock, more_accepted)
     if more_counted != 0:
         moved = run_prebuilt(session, _GROW_ACCOUNTED, {"s_id": old.shipment_id, "amount": more_counted})
         _expire(session, Shipment, old.shipment_id, "accounted_quantity")
         if moved.rowcount != 1:
-            shipment = session.execute(select(_SHIPMENTS).where(_SHIPMENTS.c.id == old.shipment_id)).one()
-            remaining = shipment.quantity - shipment.accounted_quantity
-            raise Conflict("quantity_exceeds_shipment",
-                           f"更正后验收与拒收合计超过发货数量（发货 {_amount(shipment.quantity)} {shipment.unit}，"
-                           f"尚未验收 {_amount(remaining)} {shipment.unit}）",
-                           f"The corrected accepted plus rejected quantity exceeds what was shipped "
-                           f"({_amount(shipment.quantity)} {shipment.unit}; {_amount(remaining)} {shipment.unit} "
-                           "not yet received)", requested_change=str(more_counted), remaining=str(remaining),
-                           shipped=str(shipment.quantity))
+            raise _exceeds_shipment(run_prebuilt(session, _SHIPMENT, {"row_id": old.shipment_id}).one(), more_counted)
     if more_accepted > 0:
         _stock_add(session, school_id=old.school_id, batch_id=batch.id, amount=more_accepted, unit=product.unit)
     elif more_accepted < 0:
         shrunk = run_prebuilt(session, _SHRINK_RECEIVED,
                               {"s_school_id": old.school_id, "s_batch_id": batch.id, "amount": more_accepted})
-        stock = run_prebuilt(session, _STOCK_OF, {"school_id": old.school_id, "batch_id": batch.id}).one()
         _expire(session, Stock, stock.id, "received_quantity")
         if shrunk.rowcount != 1:
-            least = stock.received_quantity - stock.used_quantity
-            raise Conflict("correction_below_used",
-                           f"本批次已出库 {_amount(stock.used_quantity)} {stock.unit}，已出库的不能更正为未验收"
-                           f"（验收数量最多只能减少 {_amount(least)} {stock.unit}）",
-                           f"{_amount(stock.used_quantity)} {stock.unit} of this lot were already used: what was "
-                           f"used cannot be un-received (the accepted quantity can go down by at most "
-                           f"{_amount(least)} {stock.unit})",
-                           used=str(stock.used_quantity), received=str(stock.received_quantity),
-                           requested_change=str(more_accepted))
+            raise _below_used(run_prebuilt(session, _STOCK_OF, {"school_id": old.school_id,
+                                                                "batch_id": batch.id}).one(), more_accepted)
     event = record_event(
         session, stream=stream_of("batch", batch.id), biz_step="receiving", action="OBSERVE",
         disposition="conformant" if rejected == 0 else ("non_conformant" if accepted == 0 else "partially_conformant"),
@@ -249,6 +244,29 @@ def use_correct(session: Session, *, actor: Actor, use_id: int, data: UseCorrect
     return run_prebuilt(session, _INSERT_USE, {
         **values, "quantity": quantity, "used_by": actor.user_id, "used_at": now, "event_id": event.event_id,
         "corrects_use_id": old.id, "correction_reason": reason}).one()
+
+
+def _exceeds_shipment(shipment: Row[Any], more_counted: Decimal) -> Conflict:
+    remaining = shipment.quantity - shipment.accounted_quantity
+    return Conflict("quantity_exceeds_shipment",
+                    f"更正后验收与拒收合计超过发货数量（发货 {_amount(shipment.quantity)} {shipment.unit}，"
+                    f"尚未验收 {_amount(remaining)} {shipment.unit}）",
+                    f"The corrected accepted plus rejected quantity exceeds what was shipped "
+                    f"({_amount(shipment.quantity)} {shipment.unit}; {_amount(remaining)} {shipment.unit} "
+                    "not yet received)", requested_change=str(more_counted), remaining=str(remaining),
+                    shipped=str(shipment.quantity))
+
+
+def _below_used(stock: Row[Any], more_accepted: Decimal) -> Conflict:
+    least = stock.received_quantity - stock.used_quantity
+    return Conflict("correction_below_used",
+                    f"本批次已出库 {_amount(stock.used_quantity)} {stock.unit}，已出库的不能更正为未验收"
+                    f"（验收数量最多只能减少 {_amount(least)} {stock.unit}）",
+                    f"{_amount(stock.used_quantity)} {stock.unit} of this lot were already used: what was "
+                    f"used cannot be un-received (the accepted quantity can go down by at most "
+                    f"{_amount(least)} {stock.unit})",
+                    used=str(stock.used_quantity), received=str(stock.received_quantity),
+                    requested_change=str(more_accepted))
 
 
 def _expire(session: Session, model: type, row_id: int, attribute: str) -> None:
