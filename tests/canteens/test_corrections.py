@@ -18,9 +18,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select, update
 
-from canteens import corrections, selectors
+from canteens import corrections, meals, selectors
 from canteens import service as canteen_service
 from canteens.correction_schemas import ReceiptCorrection, UseCorrection
+from canteens.meal_review import meal_view
 from canteens.meals import meals_of_batch
 from canteens.models import Meal, Receipt, Shipment, Stock
 from canteens.schemas import UseCreate
@@ -370,3 +371,24 @@ def test_accepting_goods_that_were_rejected_for_their_temperature_is_refused_as_
         corrections.receipt_correct(session, actor=Actor.of(world.staff), receipt_id=receipt.id,
                                     data=_correct_receipt("10", "0", rejection_reason="", reason="其实收下了"))
     assert refused.value.code == "arrival_temperature_out_of_range"
+
+
+# --- corrections and meals -----------------------------------------------------------------------------
+
+
+def test_a_use_corrected_after_its_meal_was_served_is_named_as_corrected_not_as_a_late_use(session, world, receipt):
+    meal = meals.meal_get_or_create(session, actor=Actor.of(world.staff), meal_date=today(), meal=Meal.lunch,
+                                    dishes=["米饭"])
+    use = meals.meal_use(session, actor=Actor.of(world.staff), meal_id=meal.id, batch_id=world.batch.id,
+                         quantity=Decimal("20"), unit="kg", dish="米饭")
+    meals.meal_serve(session, actor=Actor.of(world.staff), meal_id=meal.id)
+    corrections.use_correct(session, actor=Actor.of(world.staff), use_id=use.id,
+                            data=UseCorrection(quantity=Decimal("18"), unit="kg", reason="称重有误"))
+    session.commit()
+
+    session.expire_all()
+    view = meal_view(session, meals.meal_get(session, meal.id))
+    codes = [w["code"] for w in view.warnings]
+    assert "use_corrected_after_serving" in codes and "use_after_serving" not in codes
+    lot, = view.lots
+    assert lot.quantity == Decimal("18") and [u.corrects_use_id for u in lot.uses] == [use.id]
