@@ -392,3 +392,16 @@ def test_a_use_corrected_after_its_meal_was_served_is_named_as_corrected_not_as_
     assert "use_corrected_after_serving" in codes and "use_after_serving" not in codes
     lot, = view.lots
     assert lot.quantity == Decimal("18") and [u.corrects_use_id for u in lot.uses] == [use.id]
+
+
+def test_a_receipt_corrected_to_nothing_no_longer_dates_the_stock(session, world):
+    first = world.receive(session, world.ship(session, "10", ship_date=days_ago(3)), "10", receipt_date=days_ago(3))
+    world.receive(session, world.ship(session, "20", ship_date=days_ago(1)), "20", receipt_date=days_ago(1))
+    corrections.receipt_correct(session, actor=Actor.of(world.staff), receipt_id=first.id,
+                                data=_correct_receipt("0", "10", rejection_reason="未到货", reason="记错了批次"))
+    session.commit()
+
+    with pytest.raises(Exception) as refused:
+        canteen_service.use_create(session, actor=Actor.of(world.staff), data=UseCreate(
+            batch_id=world.batch.id, quantity=Decimal(5), unit="kg", use_date=days_ago(2), meal=Meal.lunch))
+    assert getattr(refused.value, "code", None) == "dates_out_of_order"
