@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from canteens import service
+from canteens.current import receipts_public, uses_public
 from canteens.deps import OrderForReader, ReceiptForReader, SchoolForActor, ShipmentForReader, ShipmentForShipper
 from canteens.schemas import (
     CanteenPublic,
@@ -172,18 +173,19 @@ DateTo = Annotated[date | None, Query(
 
 
 @router.get("/receipts/{receipt_id}", response_model=ReceiptPublic)
-def get_receipt(_: allow("receipt.read"), receipt: ReceiptForReader):
+def get_receipt(_: allow("receipt.read"), receipt: ReceiptForReader, session: SessionDep):
     """One receipt (its school, the supplier that shipped it, inspectors and admins)."""
-    return ReceiptPublic.model_validate(receipt)
+    return receipts_public(session, [receipt])[0]
 
 
 @router.get("/schools/{school_id}/receipts", response_model=list[ReceiptPublic])
 def school_receipts(_: allow("receipt.read"), school: SchoolForActor, session: SessionDep,
                     supplier_id: SupplierScope, date_from: DateFrom = None,
                     date_to: DateTo = None, limit: PageLimit = 100, offset: PageOffset = 0):
-    """A school's receipts by receipt date, oldest first (a supplier sees only what it shipped)."""
-    return [ReceiptPublic.model_validate(r) for r in service.receipts_of_school(
-        session, school.id, supplier_id=supplier_id, date_from=date_from, date_to=date_to, limit=limit, offset=offset)]
+    """A school's receipts by receipt date, oldest first (a supplier sees only what it shipped). A corrected
+    receipt is listed with its correction, each naming the other; only the newest counts."""
+    return receipts_public(session, service.receipts_of_school(
+        session, school.id, supplier_id=supplier_id, date_from=date_from, date_to=date_to, limit=limit, offset=offset))
 
 
 @router.get("/schools/{school_id}/uses", response_model=list[UsePublic])
@@ -191,6 +193,7 @@ def school_uses(_: allow("use.read"), school: SchoolForActor, session: SessionDe
                 date_to: DateTo = None,
                 batch_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID, description="Only this batch")] = None,
                 limit: PageLimit = 100, offset: PageOffset = 0):
-    """A school's kitchen use (出库) by use date, oldest first."""
-    return [UsePublic.model_validate(u) for u in service.uses_of_school(
-        session, school.id, batch_id=batch_id, date_from=date_from, date_to=date_to, limit=limit, offset=offset)]
+    """A school's kitchen use (出库) by use date, oldest first. A corrected use is listed with its correction,
+    each naming the other; only the newest counts."""
+    return uses_public(session, service.uses_of_school(
+        session, school.id, batch_id=batch_id, date_from=date_from, date_to=date_to, limit=limit, offset=offset))

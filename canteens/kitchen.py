@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlmodel import Session
 
+from canteens.current import RECEIPT_COUNTS
 from canteens.dates import assert_date_range, dated_between, occurred_on
 from canteens.models import MEAL_LABELS, KitchenUse, Meal, Receipt, Stock
 from canteens.schemas import UseCreate
@@ -71,7 +72,8 @@ def uses_of_school(session: Session, school_id: int, *, batch_id: int | None = N
 
 _FIRST_RECEIPT = (
     select(func.min(Receipt.receipt_date))
-    .where(Receipt.school_id == Stock.school_id, Receipt.batch_id == Stock.batch_id, Receipt.accepted_quantity > 0)
+    .where(Receipt.school_id == Stock.school_id, Receipt.batch_id == Stock.batch_id, Receipt.accepted_quantity > 0,
+           RECEIPT_COUNTS)  # a receipt a correction replaced no longer says when the goods came
     .scalar_subquery()
 )
 # A use is written once, with a Core statement, and handed back as the row the database

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from canteens.meal_models import MealCompanion, MealDish, RetainedSample, RetainedSampleDiscard, SchoolMeal
 from canteens.meals import MealLot, companions_of_meal, dishes_of_meal, lots_of_meal, meal_name_zh
+from canteens.models import KitchenUse
 from canteens.samples import samples_of_meal
 from trace.models import CustodyEvent
 
@@ -51,6 +52,12 @@ def _transformed_use_ids(session: Session, meal: SchoolMeal) -> set[int]:
     return {use_id for lot in json.loads(payload)["input_quantity_list"] for use_id in lot["use_ids"]}
 
 
+def _first_of_chain(session: Session, use: KitchenUse) -> KitchenUse:
+    while use.corrects_use_id is not None:
+        use = session.get(KitchenUse, use.corrects_use_id)
+    return use
+
+
 def meal_review_warnings(session: Session, meal: SchoolMeal, *, dishes: list[MealDish],
                          companions: list[MealCompanion], samples: list[RetainedSample],
                          lots: list[MealLot]) -> list[dict[str, Any]]:
@@ -72,6 +79,14 @@ def meal_review_warnings(session: Session, meal: SchoolMeal, *, dishes: list[Mea
     if meal.served_at is not None:
         transformed = _transformed_use_ids(session, meal)
         late = [use for lot in lots for use in lot.uses if use.id not in transformed]
+        # A correction of a use the serving named is not a late use, but the reviewer is told of it.
+        corrected = [use for use in late if _first_of_chain(session, use).id in transformed]
+        late = [use for use in late if use not in corrected]
+        if corrected:
+            warnings.append(_warning(
+                "use_corrected_after_serving", f"{name}结束供餐后有 {len(corrected)} 条出库记录被更正，数量以更正后为准",
+                f"{len(corrected)} use(s) of this meal were corrected after it was served; the corrected quantities "
+                "count", use_ids=",".join(str(use.id) for use in corrected)))
         if late:
             warnings.append(_warning(
                 "use_after_serving", f"{name}结束供餐后又有 {len(late)} 条出库记录，不在供餐时的原料清单中",

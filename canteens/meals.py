@@ -36,6 +36,7 @@ from sqlalchemy import and_, bindparam, case, select, update
 from sqlmodel import Session
 
 from canteens import kitchen
+from canteens.current import USE_COUNTS
 from canteens.dates import assert_date_range, dated_between, occurred_on
 from canteens.meal_models import MealCompanion, MealDish, SchoolMeal
 from canteens.models import MEAL_LABELS, KitchenUse, Meal
@@ -250,8 +251,9 @@ class MealLot:
 
 
 def _uses_of_meal(meal: SchoolMeal) -> Any:
+    # Only uses that count: not replaced by a correction, and not corrected to nothing.
     return and_(KitchenUse.school_id == meal.school_id, KitchenUse.use_date == meal.meal_date,
-                KitchenUse.meal == meal.meal)
+                KitchenUse.meal == meal.meal, USE_COUNTS, KitchenUse.quantity > 0)
 
 
 def lots_of_meal(session: Session, meal: SchoolMeal) -> list[MealLot]:
@@ -285,7 +287,8 @@ def meals_of_batch(session: Session, batch_id: int, *, school_id: int | None = N
     joined = and_(SchoolMeal.school_id == KitchenUse.school_id, SchoolMeal.meal_date == KitchenUse.use_date,
                   SchoolMeal.meal == KitchenUse.meal)
     statement = (select(KitchenUse, SchoolMeal).outerjoin(SchoolMeal, joined)
-                 .where(KitchenUse.batch_id == batch_id).order_by(KitchenUse.use_date, KitchenUse.id))
+                 .where(KitchenUse.batch_id == batch_id, USE_COUNTS, KitchenUse.quantity > 0)
+                 .order_by(KitchenUse.use_date, KitchenUse.id))
     if school_id is not None:
         statement = statement.where(KitchenUse.school_id == school_id)
     meals: dict[tuple[int, date, Meal], MealOfBatch] = {}

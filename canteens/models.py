@@ -133,6 +133,11 @@ class Receipt(SQLModel, table=True):
     received_by: int = Field(foreign_key="app_user.id")
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     event_id: str = Field(max_length=36)
+    # A correction is a new receipt naming the one it replaces (canteens.corrections), never an
+    # edit; unique: a record is corrected at most once, so two people correcting at once cannot
+    # both win, and correcting again means correcting the correction.
+    corrects_receipt_id: int | None = Field(default=None, foreign_key="receipt.id", unique=True, index=True)
+    correction_reason: str | None = Field(default=None, max_length=500)
 
 
 class Stock(SQLModel, table=True):
@@ -184,3 +189,6 @@ class KitchenUse(SQLModel, table=True):
     used_by: int = Field(foreign_key="app_user.id")
     used_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     event_id: str = Field(max_length=36)
+    # A correction names the use it replaces (quantity 0: the use did not happen); see Receipt.
+    corrects_use_id: int | None = Field(default=None, foreign_key="kitchen_use.id", unique=True, index=True)
+    correction_reason: str | None = Field(default=None, max_length=500)

@@ -196,6 +196,10 @@ class ReceiptPublic(BaseModel):
     received_by: int
     received_at: datetime
     event_id: str
+    corrects_receipt_id: int | None = Field(default=None, description="The receipt this one corrects (更正记录)")
+    corrected_by_receipt_id: int | None = Field(
+        default=None, description="The receipt that corrects this one (已更正): only the newest counts")
+    correction_reason: str | None = Field(default=None, description="Why, on a correction")
 
 
 class UseCreate(BaseModel):
@@ -226,6 +230,10 @@ class UsePublic(BaseModel):
     used_by: int
     used_at: datetime
     event_id: str
+    corrects_use_id: int | None = Field(default=None, description="The use this one corrects (更正记录)")
+    corrected_by_use_id: int | None = Field(
+        default=None, description="The use that corrects this one (已更正): only the newest counts")
+    correction_reason: str | None = Field(default=None, description="Why, on a correction")
 
 
 class StockPublic(BaseModel):

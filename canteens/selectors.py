@@ -17,6 +17,7 @@ from sqlalchemy import and_, func, select
 from sqlmodel import Session
 
 from canteens import service
+from canteens.current import RECEIPT_COUNTS, uses_corrected_by
 from canteens.models import KitchenUse, OrderLine, OrderRevision, PurchaseOrder, Receipt, School, Shipment, Stock
 from suppliers.models import Batch, BatchStatus, Product, Supplier
 from trace.i18n import N_
@@ -163,7 +164,7 @@ def _receipt_totals(session: Session, shipment_ids: list[int]) -> dict[int, tupl
         return {}
     rows = session.execute(
         select(Receipt.shipment_id, func.sum(Receipt.accepted_quantity), func.sum(Receipt.rejected_quantity))
-        .where(Receipt.shipment_id.in_(shipment_ids)).group_by(Receipt.shipment_id)
+        .where(Receipt.shipment_id.in_(shipment_ids), RECEIPT_COUNTS).group_by(Receipt.shipment_id)
     ).all()
     return {shipment_id: (accepted, rejected) for shipment_id, accepted, rejected in rows}
 
@@ -243,13 +244,16 @@ class UseRow:
     use: KitchenUse
     batch: Batch
     product: Product
+    corrected_by: int | None = None  # the use that corrected this one (canteens.corrections)
 
 
 def uses_on(session: Session, school_id: int, day: date) -> list[UseRow]:
     uses = service.uses_of_school(session, school_id, date_from=day, date_to=day, limit=500)
     batches = _by_id(session, Batch, {use.batch_id for use in uses})
     products = _by_id(session, Product, {batch.product_id for batch in batches.values()})
-    return [UseRow(use, batches[use.batch_id], products[batches[use.batch_id].product_id]) for use in uses]
+    corrected_by = uses_corrected_by(session, (use.id for use in uses))
+    return [UseRow(use, batches[use.batch_id], products[batches[use.batch_id].product_id], corrected_by.get(use.id))
+            for use in uses]
 
 
 # --- a supplier's orders and shipments ----------------------------------------------------------

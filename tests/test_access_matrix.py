@@ -83,6 +83,9 @@ MATRIX: list[tuple[str, str, str]] = [
     # a supplier reads a school's receipts of what it supplied (another supplier: none)
     ("GET", "/api/v1/schools/{school}/receipts", "401 ok ok ok ok ok 403"),
     ("GET", "/api/v1/schools/{school}/uses", "401 ok ok 403 403 ok 403"),
+    # corrections: the school's staff and admins (another school's record is not found)
+    ("POST", "/api/v1/receipts/{receipt}/corrections", "401 ok 403 403 403 ok 404"),
+    ("POST", "/api/v1/uses/{use}/corrections", "401 ok 403 403 403 ok 404"),
     # meals and retained samples: the school's own records (another school's meal or sample: 404)
     ("POST", "/api/v1/meals", "401 ok 403 403 403 ok ok"),
     ("GET", "/api/v1/meals/{meal}", "401 ok ok 403 403 ok 404"),
@@ -147,6 +150,10 @@ MATRIX: list[tuple[str, str, str]] = [
     # the refusals on sync of the school's own phones ({operation}: one refused, of the batch's school)
     ("GET", "/canteen/sync", "signin 403 403 403 403 ok ok"),
     ("POST", "/canteen/sync/{operation}/resolve", "signin 403 403 403 403 ok 404"),
+    ("GET", "/canteen/receipts/{receipt}/correct", "signin 403 403 403 403 ok 404"),
+    ("POST", "/canteen/receipts/{receipt}/correct", "signin 403 403 403 403 ok 404"),
+    ("GET", "/canteen/uses/{use}/correct", "signin 403 403 403 403 ok 404"),
+    ("POST", "/canteen/uses/{use}/correct", "signin 403 403 403 403 ok 404"),
     # pages: work — the supplier's own orders and batches (another supplier's are not found)
     ("GET", "/supplier/orders", "signin 403 403 ok ok 403 403"),
     ("GET", "/supplier/orders/{order}", "signin 403 403 ok 404 403 403"),
@@ -186,8 +193,8 @@ def _scene(session) -> Scene:
     shipment = world.ship(session, "5")
     meal = meals.meal_get_or_create(session, actor=world.actor(world.staff), meal_date=today(), meal=Meal.lunch,
                                     dishes=["米饭"])
-    meals.meal_use(session, actor=world.actor(world.staff), meal_id=meal.id, batch_id=world.batch.id,
-                   quantity=Decimal("1"), unit="kg", dish="米饭")
+    use = meals.meal_use(session, actor=world.actor(world.staff), meal_id=meal.id, batch_id=world.batch.id,
+                         quantity=Decimal("1"), unit="kg", dish="米饭")
     sample = samples.sample_take(session, actor=world.actor(world.staff), meal_id=meal.id, dish="米饭",
                                  weight_grams=Decimal("150"), fridge="留样柜1")
     refused = device_sync.operation_submit(session, actor=world.actor(world.staff), operation=QueuedOperation(
@@ -209,7 +216,7 @@ def _scene(session) -> Scene:
     session.commit()
     ids = {"batch": world.batch.id, "receipt": receipt.id, "shipment": shipment.id, "school": world.school.id,
            "supplier": world.supplier.id, "order": order.order_number, "user": world.staff.id,
-           "gtin": world.batch.gtin, "lot": world.batch.lot_code, "meal": meal.id, "sample": sample.id,
+           "gtin": world.batch.gtin, "lot": world.batch.lot_code, "meal": meal.id, "sample": sample.id, "use": use.id,
            "account": account.id, "inactive": inactive.id, "token": token.id, "today": today().isoformat(),
            "operation": refused.operation.id}
     return Scene(ids, headers)
@@ -244,7 +251,7 @@ def test_the_matrix_lists_every_route_the_app_serves(app):
     listed = {(method, path.split("?")[0].replace("{gtin}/10/{lot}", "{rest:path}")) for method, path, _ in MATRIX}
     placeholders = {"{batch}": "{batch_id}", "{receipt}": "{receipt_id}", "{shipment}": "{shipment_id}",
                     "{school}": "{school_id}", "{supplier}": "{supplier_id}", "{order}": "{order_number}",
-                    "{user}": "{user_id}", "{meal}": "{meal_id}", "{sample}": "{sample_id}",
+                    "{user}": "{user_id}", "{meal}": "{meal_id}", "{sample}": "{sample_id}", "{use}": "{use_id}",
                     "/01/{rest:path}": "/01/{rest:path}",
                     "{account}": "{user_id}", "{operation}": "{operation_id}", "{inactive}": "{user_id}", "{token}": "{token_id}"}
     normalised = set()

@@ -29,6 +29,8 @@ ensure_project_trace()
 
 from canteens.admin_pages import router as canteens_admin_router  # noqa: E402
 from canteens.api import router as canteens_router  # noqa: E402
+from canteens.correction_pages import router as correction_pages  # noqa: E402
+from canteens.corrections_api import router as corrections_router  # noqa: E402
 from canteens.meals_api import router as meals_router  # noqa: E402
 from canteens.pages import router as canteen_pages  # noqa: E402
 from canteens.sync_api import router as sync_router  # noqa: E402
@@ -249,14 +251,14 @@ def create_app(engine: Engine | None = None) -> FastAPI:
 
     # The batch reads follow the suppliers' routes, where they stood before they moved up a floor.
     for router in (trace_router, suppliers_router, batch_reads_router, canteens_router, inspections_router,
-                   meals_router, meal_reads_router, exports_router, sync_router):
+                   meals_router, meal_reads_router, exports_router, sync_router, corrections_router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(resolver_router)
     app.include_router(web_router)
     app.include_router(public_schools_router)
     app.include_router(pwa_router)
     # Each role's work pages (navigation in web/navigation.py).
-    for pages in (canteen_pages, sync_pages, supplier_pages, work_read_pages, inspect_pages):
+    for pages in (canteen_pages, sync_pages, supplier_pages, work_read_pages, inspect_pages, correction_pages):
         app.include_router(pages)
     app.include_router(admin_router)
     app.include_router(audit_router)

@@ -74,6 +74,11 @@ POLICY: dict[str, Permission] = {
     "receipt.create": Permission(frozenset({Role.admin, Role.canteen_staff})),
     "receipt.read": Permission(EVERY_ACCOUNT),
     "use.create": Permission(frozenset({Role.admin, Role.canteen_staff})),
+    # Corrections (canteens.corrections): the school's own staff put their records right, admins too.
+    "receipt.correct": Permission(frozenset({Role.admin, Role.canteen_staff}), refusal=(
+        "corrections_canteen_only", "只有本校食堂人员可以更正验收记录", "Only the school's canteen staff correct receipts")),
+    "use.correct": Permission(frozenset({Role.admin, Role.canteen_staff}), refusal=(
+        "corrections_canteen_only", "只有本校食堂人员可以更正出库记录", "Only the school's canteen staff correct kitchen use")),
     "stock.read": Permission(frozenset({Role.admin, Role.inspector, Role.canteen_staff}), refusal=(
         "stock_not_visible", "供应商不能查看学校库存", "Suppliers cannot see school stock")),
     "use.read": Permission(frozenset({Role.admin, Role.inspector, Role.canteen_staff}), refusal=(

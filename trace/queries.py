@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from canteens.current import RECEIPT_COUNTS, USE_COUNTS, receipts_public
 from canteens.models import KitchenUse, OrderLine, OrderRevision, PurchaseOrder, Receipt, School, Shipment, Stock
 from inspections import service as inspection_service
 from suppliers import service as supplier_service
@@ -110,7 +111,8 @@ def trace_backward(session: Session, actor: Actor, batch_id: int) -> dict[str, A
         "licences": supplier_service.licences_of(session, supplier.id),
         "certificates": supplier_service.certificates_of(session, batch.id),
         "shipments": [{"shipment": s, "order": _order_of_line(session, s.order_line_id)} for s in shipments],
-        "receipts": receipts,
+        # A corrected receipt is listed with its correction, each naming the other.
+        "receipts": receipts_public(session, receipts),
         "tests": inspection_service.tests_of_batch(session, batch.id),
         "events": events,
     }
@@ -118,7 +120,7 @@ def trace_backward(session: Session, actor: Actor, batch_id: int) -> dict[str, A
 
 def trace_backward_from_receipt(session: Session, actor: Actor, receipt: Receipt) -> dict[str, Any]:
     """From a receipt the caller may see (``canteens.deps.receipt_for_reader``) back to the source."""
-    return {"receipt": receipt, **trace_backward(session, actor, receipt.batch_id)}
+    return {"receipt": receipts_public(session, [receipt])[0], **trace_backward(session, actor, receipt.batch_id)}
 
 
 def trace_forward(session: Session, actor: Actor, batch_id: int) -> dict[str, Any]:
@@ -138,11 +140,12 @@ def trace_forward(session: Session, actor: Actor, batch_id: int) -> dict[str, An
     schools = {s.id: s for s in session.execute(
         select(School).where(School.id.in_(list(per_school)))).scalars()} if per_school else {}
     rejected = dict(session.execute(
-        select(Receipt.school_id, func.sum(Receipt.rejected_quantity)).where(Receipt.batch_id == batch.id)
+        select(Receipt.school_id, func.sum(Receipt.rejected_quantity)).where(Receipt.batch_id == batch.id, RECEIPT_COUNTS)
         .group_by(Receipt.school_id)
     ).all())
     last_use = dict(session.execute(
-        select(KitchenUse.school_id, KitchenUse.use_date).where(KitchenUse.batch_id == batch.id)
+        select(KitchenUse.school_id, KitchenUse.use_date)
+        .where(KitchenUse.batch_id == batch.id, USE_COUNTS, KitchenUse.quantity > 0)
         .order_by(KitchenUse.use_date)
     ).all())
     destinations = []

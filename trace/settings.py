@@ -99,6 +99,11 @@ class Settings(BaseSettings):
     device_sync_max_age_hours: int = Field(
         default=72, ge=1, le=24 * 30,
         description="A queued action older than this on arrival is refused and kept for a person to resolve")
+    # Corrections of receipts and uses (issue 12; domain.md says nothing: a choice, configurable).
+    correction_window_hours: int = Field(
+        default=72, ge=1, le=24 * 90,
+        description="A receipt or use may be corrected this long after it was first recorded (72 h: a Friday's "
+                    "mistake can still be put right on Monday morning; later, the stock no longer says what it did)")
 
     # Sign-in for people (issue 11): sessions, passwords, repeated failures
     session_idle_minutes: int = Field(default=30, ge=1, description="A web session ends after this long unused")

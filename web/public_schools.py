@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from canteens import deliveries, schools
+from canteens.current import receipts_corrected_by
 from suppliers import service as supplier_service
 from suppliers.models import BatchStatus
 from trace.clock import local_today
@@ -33,8 +34,9 @@ def public_school_page(request: Request, school_id: PathId, session: SessionDep)
     school = schools.school_get(session, school_id)
     today = local_today()
     since = today - timedelta(days=RECENT_DAYS - 1)
-    accepted = [r for r in deliveries.receipts_of_school(session, school.id, date_from=since, date_to=today, limit=500)
-                if r.accepted_quantity > 0]
+    found = deliveries.receipts_of_school(session, school.id, date_from=since, date_to=today, limit=500)
+    replaced = receipts_corrected_by(session, (r.id for r in found))  # a corrected receipt shows as it now stands
+    accepted = [r for r in found if r.accepted_quantity > 0 and r.id not in replaced]
     batches = supplier_service.batches_by_id(session, {r.batch_id for r in accepted})
     products = {p.id: p for p in supplier_service.product_list(session)}
     suppliers = {s.id: s for s in supplier_service.supplier_list(session)}

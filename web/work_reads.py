@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from canteens import selectors
 from canteens import service as canteen_service
+from canteens.current import receipts_corrected_by
 from canteens.deps import OrderForReader, ShipmentForReader
 from canteens.models import Shipment
 from canteens.schemas import ReceiptCreate
@@ -46,14 +47,18 @@ def _shipment_page(request: Request, session: SessionDep, shipment: Shipment, *,
     product = supplier_service.product_get(session, batch.product_id)
     order, revision, line = selectors.order_line_of(session, shipment.order_line_id)
     receipts = selectors.receipts_of_shipment(session, shipment.id)
-    accepted = sum((r.accepted_quantity for r in receipts), selectors.ZERO)
-    rejected = sum((r.rejected_quantity for r in receipts), selectors.ZERO)
+    # A corrected receipt is listed with its correction; only the newest counts.
+    corrected_by = receipts_corrected_by(session, (r.id for r in receipts))
+    counted = [r for r in receipts if r.id not in corrected_by]
+    accepted = sum((r.accepted_quantity for r in counted), selectors.ZERO)
+    rejected = sum((r.rejected_quantity for r in counted), selectors.ZERO)
     # The canteen sees its own rapid tests and the laboratory reports that travel with the lot.
     tests = [t for t in inspection_service.tests_of_batch(session, batch.id) if t.school_id in (None, shipment.school_id)]
     return render_page(
         request, "canteens/shipment.html", status=status, shipment=shipment, batch=batch, order=order,
         revision=revision, line=line, product=product, supplier=supplier_service.supplier_get(session, batch.supplier_id),
         certificates=supplier_service.certificates_of(session, batch.id), tests=tests, receipts=receipts,
+        corrected_by=corrected_by,
         outstanding=shipment.quantity - accepted - rejected,
         state=selectors.arrival_state(shipment.quantity, accepted, rejected), arrival_labels=selectors.ARRIVAL_LABELS,
         status_labels=BATCH_STATUS_LABELS, outcome_labels=OUTCOME_LABELS, verdict_labels=VERDICT_LABELS,

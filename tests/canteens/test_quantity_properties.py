@@ -11,6 +11,10 @@ allow; the services must agree on every call, and afterwards:
 - a refused call wrote nothing (checked before its savepoint is rolled back), and every allowed
   call wrote exactly one custody event on the batch's chain.
 
+Receipts and uses are also corrected (canteens.corrections), rightly or not: a superseded record, the
+wrong school, a change that changes nothing, un-receiving what was used, using more than is on hand.
+Only the newest record of each chain counts in the sums above.
+
 Each example runs in one transaction on the same world, rolled back at its end.
 """
 
@@ -25,7 +29,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from canteens import service
+from canteens import corrections, service
+from canteens.correction_schemas import ReceiptCorrection, UseCorrection
 from canteens.models import KitchenUse, Receipt, School, Shipment, Stock
 from canteens.schemas import ReceiptCreate, ShipmentCreate, UseCreate
 from suppliers.models import Batch
@@ -100,7 +105,16 @@ receive = st.tuples(st.just("receive"), st.integers(min_value=0, max_value=20), 
 # (a school holding stock, or any school; amount)
 use = st.tuples(st.just("use"), st.integers(min_value=0, max_value=20), st.one_of(st.none(), st.none(), place),
                 st.one_of(amounts(40, 1), shares, shares))
-days = st.lists(st.one_of(ship, receive, receive, use, use), min_size=6, max_size=30)
+# (which receipt so far, whose staff, the new accepted, the new rejected in the same unit, a reason given?)
+correct_receipt = st.tuples(st.just("correct_receipt"), st.integers(min_value=0, max_value=20),
+                            st.one_of(own_staff, own_staff, place), st.one_of(amounts(50, 2), shares, shares),
+                            st.one_of(st.just(Decimal(0)), st.integers(1, 2).map(Decimal)),
+                            st.sampled_from([True, True, False]))
+# (which use so far, whose staff, the new quantity: a share of what is on hand, or 0)
+correct_use = st.tuples(st.just("correct_use"), st.integers(min_value=0, max_value=20),
+                        st.one_of(own_staff, own_staff, place),
+                        st.one_of(shares, shares, st.just(("kg", Decimal(0))), amounts(40, 1)))
+days = st.lists(st.one_of(ship, receive, receive, use, use, correct_receipt, correct_use), min_size=6, max_size=30)
 
 
 @dataclass
@@ -112,6 +126,9 @@ class Model:
     accounted: dict[int, Decimal] = field(default_factory=dict)  # per shipment index
     accepted: dict[int, Decimal] = field(default_factory=dict)  # per place
     used: dict[int, Decimal] = field(default_factory=dict)  # per place
+    # Every receipt and use written, corrections too: [id, shipment index or None, place, kg…, newest?]
+    receipts: list[list] = field(default_factory=list)  # [id, shipment index, place, accepted, rejected, newest]
+    uses: list[list] = field(default_factory=list)  # [id, place, quantity, newest]
 
 
 def _ledger(session: Session, batch_id: int) -> tuple:
@@ -134,6 +151,7 @@ def _ledger(session: Session, batch_id: int) -> tuple:
 def _play(session: Session, stage: Stage, model: Model, shipment_ids: list[int], call: tuple) -> bool:
     """Make one call; return whether the model allows it. The model moves only if it does."""
     kind = call[0]
+    written: list[int] = []  # the id of the receipt or use the call wrote
     if kind == "ship":
         _, where, (unit, quantity) = call
         factor = UNITS[unit]
@@ -163,13 +181,66 @@ def _play(session: Session, stage: Stage, model: Model, shipment_ids: list[int],
                    and model.accounted.get(index, Decimal(0)) + counted <= shipped)
 
         def attempt():  # type: ignore[no-untyped-def]
-            service.receipt_create(session, actor=Actor.of(stage.places[by].staff), data=ReceiptCreate(
+            written.append(service.receipt_create(session, actor=Actor.of(stage.places[by].staff), data=ReceiptCreate(
                 shipment_id=shipment_ids[index], accepted_quantity=accepted, rejected_quantity=rejected, unit=unit,
-                rejection_reason="包装破损" if reason else "", receipt_date=today()))
+                rejection_reason="包装破损" if reason else "", receipt_date=today())).id)
 
         def record():  # type: ignore[no-untyped-def]
             model.accounted[index] = model.accounted.get(index, Decimal(0)) + counted
             model.accepted[destination] = model.accepted.get(destination, Decimal(0)) + accepted * factor
+            model.receipts.append([written[-1], index, destination, accepted * factor, rejected * factor, True])
+    elif kind == "correct_receipt":
+        _, pick, by, accepted, rejected, reason = call
+        if not model.receipts:
+            return False
+        old = model.receipts[pick % len(model.receipts)]
+        old_id, index, destination, old_accepted, old_rejected, newest = old
+        shipped = model.shipments[index][1]
+        unit, accepted = resolved(accepted, shipped - model.accounted[index] + old_accepted + old_rejected)
+        by = destination if by is None else by
+        factor = UNITS[unit]
+        new_accepted = accepted * factor if factor else None
+        new_rejected = rejected * factor if factor else None
+        allowed = (by == destination and newest and factor is not None and (rejected == 0 or reason)
+                   and (new_accepted, new_rejected) != (old_accepted, old_rejected)
+                   and model.accounted[index] - old_accepted - old_rejected + new_accepted + new_rejected <= shipped
+                   and model.accepted.get(destination, Decimal(0)) - old_accepted + new_accepted
+                   >= model.used.get(destination, Decimal(0)))
+
+        def attempt():  # type: ignore[no-untyped-def]
+            written.append(corrections.receipt_correct(
+                session, actor=Actor.of(stage.places[by].staff), receipt_id=old_id, data=ReceiptCorrection(
+                    accepted_quantity=accepted, rejected_quantity=rejected, unit=unit,
+                    rejection_reason="包装破损" if reason else "", reason="点数有误")).id)
+
+        def record():  # type: ignore[no-untyped-def]
+            old[5] = False
+            model.accounted[index] += new_accepted + new_rejected - old_accepted - old_rejected
+            model.accepted[destination] = model.accepted.get(destination, Decimal(0)) + new_accepted - old_accepted
+            model.receipts.append([written[-1], index, destination, new_accepted, new_rejected, True])
+    elif kind == "correct_use":
+        _, pick, by, amount = call
+        if not model.uses:
+            return False
+        old = model.uses[pick % len(model.uses)]
+        old_id, where, old_quantity, newest = old
+        on_hand = model.accepted.get(where, Decimal(0)) - model.used.get(where, Decimal(0))
+        unit, quantity = resolved(amount, on_hand + old_quantity) if amount[1] != 0 else amount
+        by = where if by is None else by
+        factor = UNITS[unit]
+        new_quantity = quantity * factor if factor else None
+        allowed = (by == where and newest and factor is not None and new_quantity != old_quantity
+                   and new_quantity - old_quantity <= on_hand)
+
+        def attempt():  # type: ignore[no-untyped-def]
+            written.append(corrections.use_correct(
+                session, actor=Actor.of(stage.places[by].staff), use_id=old_id,
+                data=UseCorrection(quantity=quantity, unit=unit, reason="称重有误")).id)
+
+        def record():  # type: ignore[no-untyped-def]
+            old[3] = False
+            model.used[where] += new_quantity - old_quantity
+            model.uses.append([written[-1], where, new_quantity, True])
     else:
         _, pick, where, amount = call
         if where is None:
@@ -182,11 +253,13 @@ def _play(session: Session, stage: Stage, model: Model, shipment_ids: list[int],
         allowed = amount is not None and amount <= on_hand
 
         def attempt():  # type: ignore[no-untyped-def]
-            service.use_create(session, actor=Actor.of(stage.places[where].staff), data=UseCreate(
-                batch_id=stage.batch_id, quantity=quantity, unit=unit, use_date=today(), meal="lunch", dish="米饭"))
+            written.append(service.use_create(session, actor=Actor.of(stage.places[where].staff), data=UseCreate(
+                batch_id=stage.batch_id, quantity=quantity, unit=unit, use_date=today(), meal="lunch",
+                dish="米饭")).id)
 
         def record():  # type: ignore[no-untyped-def]
             model.used[where] = model.used.get(where, Decimal(0)) + amount
+            model.uses.append([written[-1], where, amount, True])
 
     before = _ledger(session, stage.batch_id)
     savepoint = session.begin_nested()
@@ -211,6 +284,12 @@ def _assert_conserved(session: Session, stage: Stage, model: Model, shipment_ids
                  .scalars()}
     receipts = list(session.execute(select(Receipt).where(Receipt.batch_id == stage.batch_id)).scalars())
     uses = list(session.execute(select(KitchenUse).where(KitchenUse.batch_id == stage.batch_id)).scalars())
+    # Only the newest record of each chain of corrections counts.
+    replaced_receipts = {r.corrects_receipt_id for r in receipts}
+    replaced_uses = {u.corrects_use_id for u in uses}
+    receipts = [r for r in receipts if r.id not in replaced_receipts]
+    uses = [u for u in uses if u.id not in replaced_uses]
+    assert len(receipts) == sum(r[5] for r in model.receipts) and len(uses) == sum(u[3] for u in model.uses)
     stock = {s.school_id: s for s in session.execute(select(Stock).where(Stock.batch_id == stage.batch_id))
              .scalars()}
 
