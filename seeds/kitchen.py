@@ -125,11 +125,12 @@ ORDER_TIME, LOT_TIME, SHIP_TIME, RECEIPT_TIME = time(14, 0), time(4, 0), time(5,
 # 留样 (domain.md §3.2): a sample of every dish, weighed a little over the 125 g minimum, in the
 # meal's fridge; the afternoon's staff discard what has been kept its 48 hours. Demo values.
 SAMPLE_GRAMS = tuple(range(130, 205, 5))
-SAMPLE_FRIDGES = {Meal.breakfast: "留样柜1", Meal.lunch: "留样柜1", Meal.dinner: "留样柜2"}
+# Boarding schools keep the evening's samples in a second fridge.
+SAMPLE_FRIDGE, DINNER_SAMPLE_FRIDGE = "留样柜1", "留样柜2"
 DISCARD_TIME = time(14, 30)
 # The day's menu is set (its meals opened) early in the morning, before the deliveries arrive.
 MENU_TIME = time(6, 0)
 # 陪餐: each school's leaders take turns eating with the students (names are made up).
 LEADER_TITLES = ("校长", "副校长", "后勤主任")
 LEADER_SURNAMES = ("王", "李", "张", "刘", "陈", "杨", "赵", "孙", "周", "吴", "郑", "高")
-LEADER_GIVEN_NAMES = ("建国", "晓燕", "志强", "丽娟", "海涛", "秀英", "文博", "春梅", "德胜", "玉兰", "立新", "红霞")
+LEADER_GIVEN = ("建国", "晓燕", "志强", "丽娟", "海涛", "秀英", "文博", "春梅", "德胜", "玉兰", "立新", "红霞")

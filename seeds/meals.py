@@ -24,15 +24,16 @@ from canteens import samples as canteen_samples
 from canteens.models import Meal
 from canteens.samples import SampleIn
 from seeds.kitchen import (
+    DINNER_SAMPLE_FRIDGE,
     DISCARD_TIME,
     DISHES,
-    LEADER_GIVEN_NAMES,
+    LEADER_GIVEN,
     LEADER_SURNAMES,
     LEADER_TITLES,
     LUNCH_SHARE,
     MEAL_TIMES,
     MENU_TIME,
-    SAMPLE_FRIDGES,
+    SAMPLE_FRIDGE,
     SAMPLE_GRAMS,
     STAPLES,
 )
@@ -143,7 +144,7 @@ class InTheKitchen:
         if not (school.index == FORGETFUL_SCHOOL and day in self.days_without_samples):
             taken_at = _after(day, start, 50) + timedelta(seconds=rng.randrange(300))
             canteen_samples.samples_take(session, actor=keeper, meal_id=opened.id, taken=[SampleIn(
-                dish=dish, weight_grams=Decimal(rng.choice(SAMPLE_GRAMS)), fridge=SAMPLE_FRIDGES[meal],
+                dish=dish, weight_grams=Decimal(rng.choice(SAMPLE_GRAMS)), fridge=DINNER_SAMPLE_FRIDGE if meal == Meal.dinner else SAMPLE_FRIDGE,
                 position=f"第{n // 4 + 1}层{'左右'[n % 2]}",
                 taken_at=taken_at,
             ) for n, dish in enumerate(dishes)])
@@ -155,7 +156,7 @@ class InTheKitchen:
     def _leader(self, school: SchoolPlan, day: date, meal: Meal) -> tuple[str, str]:
         """The school's leaders take turns at 陪餐 (three per school, fixed for the run)."""
         rng = random.Random(f"{self.seed}:leaders:{school.index}")
-        leaders = [(rng.choice(LEADER_SURNAMES) + rng.choice(LEADER_GIVEN_NAMES), title) for title in LEADER_TITLES]
+        leaders = [(rng.choice(LEADER_SURNAMES) + rng.choice(LEADER_GIVEN), title) for title in LEADER_TITLES]
         return leaders[(day.toordinal() + list(Meal).index(meal)) % len(leaders)]
 
     def _discard_samples(self, session: Session, rng: random.Random, day: date) -> None:
