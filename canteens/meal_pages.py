@@ -259,3 +259,12 @@ def sample_discard(actor: allow("work.canteen"), sample: SampleForActor, request
         session, actor=actor, sample_id=sample.id, note=note[:200]), lambda status, error: _samples_page(
         request, session, actor.school_id, status=status, error=error))
     return refused or see_other("/canteen/samples?done=discarded")
+
+
+@router.post("/canteen/samples/discard-due")
+def samples_discard_due(actor: allow("work.canteen"), request: Request, session: SessionDep) -> Response:
+    """Discard every sample whose keeping time is up, in one go (what is due in the fridge), then back (PRG)."""
+    refused = _written(request, session, lambda: samples.samples_discard_due(
+        session, actor=actor, school_id=actor.school_id, note="到期处理"), lambda status, error: _samples_page(
+        request, session, actor.school_id, status=status, error=error))
+    return refused or see_other("/canteen/samples?done=discarded")

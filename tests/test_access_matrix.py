@@ -143,6 +143,7 @@ MATRIX: list[tuple[str, str, str]] = [
     ("GET", "/canteen/meals/{meal}/trace", "signin 403 403 403 403 ok 404"),
     ("GET", "/canteen/samples", "signin 403 403 403 403 ok ok"),
     ("POST", "/canteen/samples/{sample}/discard", "signin 403 403 403 403 ok 404"),
+    ("POST", "/canteen/samples/discard-due", "signin 403 403 403 403 ok ok"),
     # pages: work — the supplier's own orders and batches (another supplier's are not found)
     ("GET", "/supplier/orders", "signin 403 403 ok ok 403 403"),
     ("GET", "/supplier/orders/{order}", "signin 403 403 ok 404 403 403"),

@@ -309,6 +309,23 @@ def test_a_sample_due_for_discard_is_discarded_from_the_list(staff, session, peo
     assert "留样处理已登记" in staff.get(reply.headers["location"]).text
 
 
+def test_every_sample_due_is_discarded_in_one_go_and_those_still_kept_stay(staff, session, people):
+    three_days_ago = today() - timedelta(days=3)
+    old = open_meal(session, people.world, day=three_days_ago)
+    samples.samples_take(session, actor=people.world.actor(people.world.staff), meal_id=old.id, taken=[
+        samples.SampleIn(dish=dish, weight_grams=Decimal("150"), fridge="留样柜1",
+                         taken_at=occurred_on(three_days_ago)) for dish in ("米饭", "番茄炒蛋")])
+    session.commit()
+    _sample(session, people.world, open_meal(session, people.world), "米饭", hours_ago=1)
+    assert "全部 2 份已处理" in staff.get("/canteen/samples").text
+
+    reply = post_form(staff, "/canteen/samples", "/canteen/samples/discard-due", {})
+
+    assert reply.status_code == 303
+    assert count(session, RetainedSampleDiscard) == 2
+    assert "还需 47 小时" in staff.get("/canteen/samples").text
+
+
 def test_a_sample_discarded_too_early_is_refused_with_the_time_it_may_go(staff, session, people):
     lunch = open_meal(session, people.world)
     sample = _sample(session, people.world, lunch, "米饭", hours_ago=1)
