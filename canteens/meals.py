@@ -202,10 +202,22 @@ _DISH_ON_MENU = select(MealDish.__table__.c.id).where(MealDish.__table__.c.meal_
                                                       MealDish.__table__.c.name == bindparam("name"))
 
 
+_MENU = select(MealDish.__table__.c.name).where(MealDish.__table__.c.meal_id == bindparam("meal_id"))
+
+
+def menu_of(session: Session, meal_id: int) -> set[str]:
+    """The names of the dishes on a meal's menu (one prebuilt query, for checking several at once)."""
+    return set(run_prebuilt(session, _MENU, {"meal_id": meal_id}).scalars())
+
+
+def dish_not_on_menu(meal: SchoolMeal, dish: str) -> Conflict:
+    return Conflict("dish_not_on_menu", f"“{dish}”不在{meal_name_zh(meal)}的菜单上，请先添加菜品",
+                    f"“{dish}” is not on this meal's menu; add the dish first", meal_id=meal.id, dish=dish)
+
+
 def assert_dish_on_menu(session: Session, meal: SchoolMeal, dish: str) -> None:
     if run_prebuilt(session, _DISH_ON_MENU, {"meal_id": meal.id, "name": dish}).first() is None:
-        raise Conflict("dish_not_on_menu", f"“{dish}”不在{meal_name_zh(meal)}的菜单上，请先添加菜品",
-                       f"“{dish}” is not on this meal's menu; add the dish first", meal_id=meal.id, dish=dish)
+        raise dish_not_on_menu(meal, dish)
 
 
 def companions_of_meal(session: Session, meal_id: int) -> list[MealCompanion]:

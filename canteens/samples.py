@@ -24,7 +24,7 @@ from sqlalchemy import Row, bindparam, insert, select
 from sqlmodel import Session
 
 from canteens.meal_models import RetainedSample, RetainedSampleDiscard
-from canteens.meals import assert_dish_on_menu, assert_kitchen_actor, meal_lock, meal_name_zh
+from canteens.meals import assert_kitchen_actor, dish_not_on_menu, meal_lock, meal_name_zh, menu_of
 from trace.clock import local_date, local_zone
 from trace.custody import Actor, record_event, stream_of
 from trace.db import quantity, run_prebuilt, utcnow
@@ -92,6 +92,7 @@ def samples_take(session: Session, *, actor: Actor, meal_id: int, taken: list[Sa
     assert_kitchen_actor(actor, meal.school_id)
     settings = get_settings()
     minimum = quantity(settings.retained_sample_min_grams)
+    menu = menu_of(session, meal.id)
     checked = []
     for one in taken:
         weight = quantity(one.weight_grams)
@@ -101,7 +102,8 @@ def samples_take(session: Session, *, actor: Actor, meal_id: int, taken: list[Sa
                           f"A retained sample weighs at least {minimum.normalize():f} g; this one is "
                           f"{weight.normalize():f} g", weight_grams=str(weight), minimum_grams=str(minimum))
         dish = one.dish.strip()
-        assert_dish_on_menu(session, meal, dish)
+        if dish not in menu:
+            raise dish_not_on_menu(meal, dish)
         fridge, position = one.fridge.strip(), one.position.strip()
         if not fridge:
             raise Invalid("sample_fridge_required", "请填写留样冰箱（留样柜）", "Name the fridge the sample is kept in")
@@ -127,9 +129,10 @@ def samples_take(session: Session, *, actor: Actor, meal_id: int, taken: list[Sa
         occurred_at=max(one["taken_at"] for one in checked),
         payload={**described[0], **rules} if len(described) == 1 else {"samples": described, **rules})
     recorded_at = utcnow()
-    return [run_prebuilt(session, _INSERT_SAMPLE, {
+    rows = run_prebuilt(session, _INSERT_SAMPLE, [{
         **one, "meal_id": meal.id, "school_id": meal.school_id, "taken_by": actor.user_id,
-        "recorded_at": recorded_at, "event_id": event.event_id}).one() for one in checked]
+        "recorded_at": recorded_at, "event_id": event.event_id} for one in checked]).all()
+    return sorted(rows, key=lambda row: row.id)
 
 
 def discard_of(session: Session, sample_id: int) -> Row[Any] | None:
@@ -197,9 +200,9 @@ def samples_discard_due(session: Session, *, actor: Actor, school_id: int, at: d
             occurred_at=at, payload={"samples": [{"sample_id": s.id, "dish": s.dish, "sample_event_id": s.event_id}
                                                  for s in found], "note": note.strip()})
         recorded_at = utcnow()
-        rows += [run_prebuilt(session, _INSERT_DISCARD, {
+        rows += run_prebuilt(session, _INSERT_DISCARD, [{
             "sample_id": s.id, "discarded_at": at, "discarded_by": actor.user_id, "note": note.strip()[:200],
-            "recorded_at": recorded_at, "event_id": event.event_id}).one() for s in found]
+            "recorded_at": recorded_at, "event_id": event.event_id} for s in found]).all()
     return rows
 
 
