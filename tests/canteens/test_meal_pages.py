@@ -352,6 +352,9 @@ def test_a_past_meal_without_a_sample_is_listed_as_a_warning(staff, session, peo
 
 def test_the_investigation_screen_reaches_every_lot_its_supplier_tests_receipt_and_samples(staff, session, people):
     world = people.world
+    inspection_service.test_result_record(session, actor=Actor.of(world.staff), batch_id=world.batch.id,
+                                          school_id=world.school.id, kind="pesticide_enzyme_inhibition",
+                                          value=Decimal("12"), tested_at=utcnow())
     lunch = open_meal(session, world)
     use_into(session, world, lunch, "10", dish="米饭")
     _sample(session, world, lunch, "米饭", hours_ago=0)
@@ -364,6 +367,7 @@ def test_the_investigation_screen_reaches_every_lot_its_supplier_tests_receipt_a
     assert "正常" in lot  # the supplier's standing
     assert "有效期至" in lot  # its licences
     assert "验收" in lot and "10 kg" in lot
+    assert "农药残留快检" in lot and "阴性" in lot  # the test's verdict in words, from the catalog
     assert 'href="#sample-' in lot
     assert "留样柜1" in page.text.split('id="samples"')[1]
 
