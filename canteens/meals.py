@@ -32,7 +32,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, select, update
+from sqlalchemy import Row, and_, bindparam, case, insert, select, update
 from sqlmodel import Session
 
 from canteens import kitchen
@@ -153,12 +153,18 @@ def meal_get_or_create(session: Session, *, actor: Actor, meal_date: date, meal:
                 occurred_at=occurred_at or occurred_on(meal_date),
                 payload={"school_id": school_id, "meal_date": meal_date, "meal": meal.value,
                          "meal_zh": label(MEAL_LABELS[meal], "zh-CN"), "dishes": names})
-            for name in names:
-                _add_dish_row(session, found, name, actor=actor, event_id=event.event_id)
+            if names:
+                # The menu named at opening is one event; its dishes, one statement.
+                now = utcnow()
+                run_prebuilt(session, _INSERT_DISH, [{"meal_id": found.id, "name": name, "added_by": actor.user_id,
+                                                      "added_at": now, "event_id": event.event_id} for name in names])
             return found
     for name in names:
         meal_add_dish(session, actor=actor, meal_id=found.id, name=name, occurred_at=occurred_at)
     return found
+
+
+_INSERT_DISH = insert(MealDish.__table__)
 
 
 def dishes_of_meal(session: Session, meal_id: int) -> list[MealDish]:
@@ -192,10 +198,27 @@ def meal_add_dish(session: Session, *, actor: Actor, meal_id: int, name: str,
     return _add_dish_row(session, meal, name, actor=actor, event_id=event.event_id)
 
 
+# Asked before every use into a dish and every sample: prebuilt, one indexed row (uq_meal_dish_meal_name).
+_DISH_ON_MENU = select(MealDish.__table__.c.id).where(MealDish.__table__.c.meal_id == bindparam("meal_id"),
+                                                      MealDish.__table__.c.name == bindparam("name"))
+
+
+_MENU = select(MealDish.__table__.c.name).where(MealDish.__table__.c.meal_id == bindparam("meal_id"))
+
+
+def menu_of(session: Session, meal_id: int) -> set[str]:
+    """The names of the dishes on a meal's menu (one prebuilt query, for checking several at once)."""
+    return set(run_prebuilt(session, _MENU, {"meal_id": meal_id}).scalars())
+
+
+def dish_not_on_menu(meal: SchoolMeal, dish: str) -> Conflict:
+    return Conflict("dish_not_on_menu", f"“{dish}”不在{meal_name_zh(meal)}的菜单上，请先添加菜品",
+                    f"“{dish}” is not on this meal's menu; add the dish first", meal_id=meal.id, dish=dish)
+
+
 def assert_dish_on_menu(session: Session, meal: SchoolMeal, dish: str) -> None:
-    if dish not in {d.name for d in dishes_of_meal(session, meal.id)}:
-        raise Conflict("dish_not_on_menu", f"“{dish}”不在{meal_name_zh(meal)}的菜单上，请先添加菜品",
-                       f"“{dish}” is not on this meal's menu; add the dish first", meal_id=meal.id, dish=dish)
+    if run_prebuilt(session, _DISH_ON_MENU, {"meal_id": meal.id, "name": dish}).first() is None:
+        raise dish_not_on_menu(meal, dish)
 
 
 def companions_of_meal(session: Session, meal_id: int) -> list[MealCompanion]:
@@ -203,8 +226,11 @@ def companions_of_meal(session: Session, meal_id: int) -> list[MealCompanion]:
     return list(session.execute(statement).scalars())
 
 
+_INSERT_COMPANION = insert(MealCompanion.__table__).returning(*MealCompanion.__table__.c)
+
+
 def meal_record_companion(session: Session, *, actor: Actor, meal_id: int, name: str, title: str = "",
-                          occurred_at: datetime | None = None) -> MealCompanion:
+                          occurred_at: datetime | None = None) -> Row[Any]:
     """陪餐: the school leader who ate this meal with the students (domain.md §3.2: every meal)."""
     meal = meal_lock(session, meal_id)
     assert_kitchen_actor(actor, meal.school_id)
@@ -215,11 +241,9 @@ def meal_record_companion(session: Session, *, actor: Actor, meal_id: int, name:
         session, stream=stream_of("meal", meal.id), biz_step="accompanying", action="OBSERVE", actor=actor,
         subject_type="meal", subject_id=meal.id, school_id=meal.school_id, occurred_at=occurred_at,
         payload={"name": name, "title": title})
-    companion = MealCompanion.model_validate({"meal_id": meal.id, "name": name, "title": title,
-                                              "recorded_by": actor.user_id, "event_id": event.event_id})
-    session.add(companion)
-    session.flush()
-    return companion
+    return run_prebuilt(session, _INSERT_COMPANION, {"meal_id": meal.id, "name": name, "title": title,
+                                                     "recorded_by": actor.user_id, "recorded_at": utcnow(),
+                                                     "event_id": event.event_id}).one()
 
 
 def meal_use(session: Session, *, actor: Actor, meal_id: int, batch_id: int, quantity: Decimal, unit: str,

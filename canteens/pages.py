@@ -15,7 +15,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from canteens import device_sync, selectors, service
+from canteens import device_sync, meal_selectors, selectors, service
 from canteens.models import MEAL_LABELS, Meal
 from canteens.schemas import UseCreate
 from suppliers.models import BATCH_STATUS_LABELS
@@ -48,10 +48,12 @@ def deliveries(actor: allow("work.canteen"), request: Request, session: SessionD
 
 @router.get("/canteen/stock")
 def stock(actor: allow("work.canteen"), request: Request, session: SessionDep) -> Response:
-    """库存: the school's stock per lot, what may not be used first."""
+    """库存: the school's stock per lot, what may not be used first, days to expiry and the meals each went into."""
     today = local_today()
-    return render_page(request, "canteens/stock.html", lots=selectors.stock_lots(session, actor.school_id, today=today),
-                       today=today, school=service.school_get(session, actor.school_id),
+    lots = selectors.stock_lots(session, actor.school_id, today=today)
+    return render_page(request, "canteens/stock.html", lots=lots, today=today,
+                       meals=meal_selectors.meals_of_lots(session, actor.school_id, [lot.batch.id for lot in lots]),
+                       meal_labels=MEAL_LABELS, school=service.school_get(session, actor.school_id),
                        usability_labels=selectors.USABILITY_LABELS, status_labels=BATCH_STATUS_LABELS)
 
 

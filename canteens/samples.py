@@ -8,22 +8,26 @@ in force when a sample is taken is written on it (``discard_not_before``), so ch
 setting later does not move a sample already in the fridge.
 
 Taking and discarding are events on the meal's chain (``sampling``, ``destroying``);
-discarding is a record of its own, never an edit of the sample.
+discarding is a record of its own, never an edit of the sample. Samples taken together (a
+meal's dishes after cooking) or discarded together (what is due in the fridge) are one event
+naming each sample; every sample and every discarding is still a row of its own.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, insert, select
 from sqlmodel import Session
 
 from canteens.meal_models import RetainedSample, RetainedSampleDiscard
-from canteens.meals import assert_dish_on_menu, assert_kitchen_actor, meal_lock, meal_name_zh
+from canteens.meals import assert_kitchen_actor, dish_not_on_menu, meal_lock, meal_name_zh, menu_of
 from trace.clock import local_date, local_zone
 from trace.custody import Actor, record_event, stream_of
-from trace.db import quantity, utcnow
+from trace.db import quantity, run_prebuilt, utcnow
 from trace.errors import Conflict, Invalid, NotFound
 from trace.locking import lock_for_change
 from trace.settings import get_settings
@@ -49,55 +53,94 @@ def sample_get(session: Session, sample_id: int) -> RetainedSample:
     return sample
 
 
+@dataclass(frozen=True)
+class SampleIn:
+    """One dish's sample as it is taken: weighed, put in a fridge at a place, at a time (None: now)."""
+
+    dish: str
+    weight_grams: Decimal
+    fridge: str
+    position: str = ""
+    taken_at: datetime | None = None
+
+
+# Samples and their discarding are written once, with Core statements, and handed back as the rows
+# the database returned (as kitchen uses are): the demo writes thousands of them.
+_SAMPLES = RetainedSample.__table__
+_INSERT_SAMPLE = insert(_SAMPLES).returning(*_SAMPLES.c)
+_DISCARDS = RetainedSampleDiscard.__table__
+_INSERT_DISCARD = insert(_DISCARDS).returning(*_DISCARDS.c)
+_DISCARD_OF = select(*_DISCARDS.c).where(_DISCARDS.c.sample_id == bindparam("sample_id"))
+_LOCK_SAMPLES = (select(_SAMPLES.c.id, _SAMPLES.c.meal_id, _SAMPLES.c.dish, _SAMPLES.c.event_id)
+                 .where(_SAMPLES.c.id.in_(bindparam("ids", expanding=True))).order_by(_SAMPLES.c.id)
+                 .with_for_update(key_share=True))
+_DISCARDED_AMONG = select(_DISCARDS.c.sample_id).where(_DISCARDS.c.sample_id.in_(bindparam("ids", expanding=True)))
+
+
 def sample_take(session: Session, *, actor: Actor, meal_id: int, dish: str, weight_grams: Decimal, fridge: str,
-                position: str = "", taken_at: datetime | None = None) -> RetainedSample:
+                position: str = "", taken_at: datetime | None = None) -> Row[Any]:
     """留样: a sample of one dish of the meal, weighed, labelled with its fridge and place."""
+    return samples_take(session, actor=actor, meal_id=meal_id, taken=[SampleIn(
+        dish=dish, weight_grams=weight_grams, fridge=fridge, position=position, taken_at=taken_at)])[0]
+
+
+def samples_take(session: Session, *, actor: Actor, meal_id: int, taken: list[SampleIn]) -> list[Row[Any]]:
+    """留样 of the dishes of one meal taken together: one ``sampling`` event names them all (one sample's
+    event carries its fields; several samples' a ``samples`` list), each sample a row of its own.
+    Every sample is checked before anything is written."""
     meal = meal_lock(session, meal_id)
     assert_kitchen_actor(actor, meal.school_id)
     settings = get_settings()
-    weight = quantity(weight_grams)
     minimum = quantity(settings.retained_sample_min_grams)
-    if weight < minimum:
-        raise Invalid("sample_under_minimum_weight",
-                      f"留样每个品种不少于 {minimum.normalize():f} 克，本次只有 {weight.normalize():f} 克",
-                      f"A retained sample weighs at least {minimum.normalize():f} g; this one is "
-                      f"{weight.normalize():f} g", weight_grams=str(weight), minimum_grams=str(minimum))
-    dish = dish.strip()
-    assert_dish_on_menu(session, meal, dish)
-    fridge, position = fridge.strip(), position.strip()
-    if not fridge:
-        raise Invalid("sample_fridge_required", "请填写留样冰箱（留样柜）", "Name the fridge the sample is kept in")
-    now = utcnow()
-    taken_at = _aware(taken_at) if taken_at is not None else now
-    if taken_at > now + CLOCK_SKEW:
-        raise Invalid("date_in_future", "留样时间不能晚于现在", "A sample cannot be taken in the future")
-    if local_date(taken_at) != meal.meal_date:
-        raise Invalid("sample_not_on_meal_day", f"留样时间须在就餐当天（{meal_name_zh(meal)}）",
-                      "A meal's sample is taken on the day of the meal",
-                      taken_at=taken_at.isoformat(), meal_date=meal.meal_date.isoformat())
-    discard_not_before = taken_at + timedelta(hours=settings.retained_sample_min_hours)
+    menu = menu_of(session, meal.id)
+    checked = []
+    for one in taken:
+        weight = quantity(one.weight_grams)
+        if weight < minimum:
+            raise Invalid("sample_under_minimum_weight",
+                          f"留样每个品种不少于 {minimum.normalize():f} 克，本次只有 {weight.normalize():f} 克",
+                          f"A retained sample weighs at least {minimum.normalize():f} g; this one is "
+                          f"{weight.normalize():f} g", weight_grams=str(weight), minimum_grams=str(minimum))
+        dish = one.dish.strip()
+        if dish not in menu:
+            raise dish_not_on_menu(meal, dish)
+        fridge, position = one.fridge.strip(), one.position.strip()
+        if not fridge:
+            raise Invalid("sample_fridge_required", "请填写留样冰箱（留样柜）", "Name the fridge the sample is kept in")
+        now = utcnow()
+        taken_at = _aware(one.taken_at) if one.taken_at is not None else now
+        if taken_at > now + CLOCK_SKEW:
+            raise Invalid("date_in_future", "留样时间不能晚于现在", "A sample cannot be taken in the future")
+        if local_date(taken_at) != meal.meal_date:
+            raise Invalid("sample_not_on_meal_day", f"留样时间须在就餐当天（{meal_name_zh(meal)}）",
+                          "A meal's sample is taken on the day of the meal",
+                          taken_at=taken_at.isoformat(), meal_date=meal.meal_date.isoformat())
+        checked.append({"dish": dish, "weight_grams": weight, "fridge": fridge, "position": position,
+                        "taken_at": taken_at,
+                        "discard_not_before": taken_at + timedelta(hours=settings.retained_sample_min_hours)})
+    if not checked:
+        raise Invalid("samples_required", "请至少登记一份留样", "Record at least one sample")
+    described = [{**one, "taken_at": one["taken_at"].isoformat(),
+                  "discard_not_before": one["discard_not_before"].isoformat()} for one in checked]
+    rules = {"min_grams": minimum, "min_hours": settings.retained_sample_min_hours}
     event = record_event(
         session, stream=stream_of("meal", meal.id), biz_step="sampling", action="ADD", actor=actor,
-        subject_type="meal", subject_id=meal.id, school_id=meal.school_id, occurred_at=taken_at,
-        payload={"dish": dish, "weight_grams": weight, "fridge": fridge, "position": position,
-                 "discard_not_before": discard_not_before.isoformat(), "min_grams": minimum,
-                 "min_hours": settings.retained_sample_min_hours})
-    sample = RetainedSample.model_validate({
-        "meal_id": meal.id, "school_id": meal.school_id, "dish": dish, "weight_grams": weight, "fridge": fridge,
-        "position": position, "taken_at": taken_at, "taken_by": actor.user_id,
-        "discard_not_before": discard_not_before, "event_id": event.event_id})
-    session.add(sample)
-    session.flush()
-    return sample
+        subject_type="meal", subject_id=meal.id, school_id=meal.school_id,
+        occurred_at=max(one["taken_at"] for one in checked),
+        payload={**described[0], **rules} if len(described) == 1 else {"samples": described, **rules})
+    recorded_at = utcnow()
+    rows = run_prebuilt(session, _INSERT_SAMPLE, [{
+        **one, "meal_id": meal.id, "school_id": meal.school_id, "taken_by": actor.user_id,
+        "recorded_at": recorded_at, "event_id": event.event_id} for one in checked]).all()
+    return sorted(rows, key=lambda row: row.id)
 
 
-def discard_of(session: Session, sample_id: int) -> RetainedSampleDiscard | None:
-    statement = select(RetainedSampleDiscard).where(RetainedSampleDiscard.sample_id == sample_id)
-    return session.execute(statement).scalar_one_or_none()
+def discard_of(session: Session, sample_id: int) -> Row[Any] | None:
+    return run_prebuilt(session, _DISCARD_OF, {"sample_id": sample_id}).first()
 
 
 def sample_discard(session: Session, *, actor: Actor, sample_id: int, at: datetime | None = None,
-                   note: str = "") -> RetainedSampleDiscard:
+                   note: str = "") -> Row[Any]:
     """Throw a sample away: refused, writing nothing, before its minimum keeping time is up."""
     # Locked for change: two staff discarding the same sample at once are put in turn.
     sample = lock_for_change(session, RetainedSample, sample_id, fresh=("discard_not_before",))
@@ -124,12 +167,43 @@ def sample_discard(session: Session, *, actor: Actor, sample_id: int, at: dateti
         school_id=sample.school_id, occurred_at=at,
         payload={"sample_id": sample.id, "dish": sample.dish, "sample_event_id": sample.event_id,
                  "note": note.strip()})
-    discard = RetainedSampleDiscard.model_validate({
-        "sample_id": sample.id, "discarded_at": at, "discarded_by": actor.user_id, "note": note.strip(),
-        "event_id": event.event_id})
-    session.add(discard)
-    session.flush()
-    return discard
+    return run_prebuilt(session, _INSERT_DISCARD, {
+        "sample_id": sample.id, "discarded_at": at, "discarded_by": actor.user_id, "note": note.strip()[:200],
+        "recorded_at": utcnow(), "event_id": event.event_id}).one()
+
+
+def samples_discard_due(session: Session, *, actor: Actor, school_id: int, at: datetime | None = None,
+                        note: str = "") -> list[Row[Any]]:
+    """Throw away every sample of the school whose keeping time is up at ``at`` (default now): one
+    ``destroying`` event per meal naming its samples, each discarding a row of its own."""
+    assert_kitchen_actor(actor, school_id)
+    now = utcnow()
+    at = _aware(at) if at is not None else now
+    if at > now + CLOCK_SKEW:
+        raise Invalid("date_in_future", "处理时间不能晚于现在", "A sample cannot be discarded in the future")
+    by_meal: dict[int, list[Row[Any]]] = {}
+    due = [sample.id for sample in samples_due_for_discard(session, school_id, at=at, limit=1000)]
+    if not due:
+        return []
+    # Locked as one discarding locks its sample (in one statement): a second person discarding the
+    # same samples waits, then finds them gone.
+    locked = run_prebuilt(session, _LOCK_SAMPLES, {"ids": due}).all()
+    gone = set(run_prebuilt(session, _DISCARDED_AMONG, {"ids": due}).scalars())
+    for sample in locked:
+        if sample.id not in gone:
+            by_meal.setdefault(sample.meal_id, []).append(sample)
+    rows = []
+    for meal_id, found in by_meal.items():
+        event = record_event(
+            session, stream=stream_of("meal", meal_id), biz_step="destroying", action="DELETE",
+            disposition="destroyed", actor=actor, subject_type="meal", subject_id=meal_id, school_id=school_id,
+            occurred_at=at, payload={"samples": [{"sample_id": s.id, "dish": s.dish, "sample_event_id": s.event_id}
+                                                 for s in found], "note": note.strip()})
+        recorded_at = utcnow()
+        rows += run_prebuilt(session, _INSERT_DISCARD, [{
+            "sample_id": s.id, "discarded_at": at, "discarded_by": actor.user_id, "note": note.strip()[:200],
+            "recorded_at": recorded_at, "event_id": event.event_id} for s in found]).all()
+    return rows
 
 
 def samples_of_meal(session: Session, meal_id: int) -> list[tuple[RetainedSample, RetainedSampleDiscard | None]]:

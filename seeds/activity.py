@@ -2,7 +2,8 @@
 
 Each school day: schools order (admin records the procurement platform's orders),
 suppliers register the day's lots and ship them, canteen staff receive, rapid-test
-vegetables and fruit, and take goods into the kitchen meal by meal. Fresh goods are
+vegetables and fruit, and cook meal by meal (each meal with its dishes, the lots taken into it,
+a retained sample of every dish, serving and 陪餐; samples discarded after 48 hours). Fresh goods are
 used the day they arrive; staples (grain, oil, seasonings) are bought when stock runs
 low and drawn down over the following days, first-expiring first.
 
@@ -99,7 +100,7 @@ class ActivityGenerator(Ordering, AtTheDoor, InTheKitchen):
         # in the morning is not cooked at another's at noon.
         for school in self.schools:
             if school.boarding:
-                self._use_staples(session, rng, school, day, Meal.breakfast, self._stock(session, school, day))
+                self._cook(session, rng, school, day, Meal.breakfast, [], self._stock(session, school, day))
             for delivery in deliveries:
                 if delivery.school is school:
                     self._ship_and_receive(session, rng, delivery, day)
@@ -107,14 +108,15 @@ class ActivityGenerator(Ordering, AtTheDoor, InTheKitchen):
             mine = [d for d in deliveries if d.school is school and d.batch_id not in self.on_hold]
             stock = self._stock(session, school, day)
             for meal in school.meals[1:] if school.boarding else school.meals:
-                self._use_fresh(session, rng, school, mine, day, meal)
-                self._use_staples(session, rng, school, day, meal, stock)
+                self._cook(session, rng, school, day, meal, mine, stock)
+        self._discard_samples(session, rng, day)
 
     # --- this morning ----------------------------------------------------------------------
 
     def run_morning(self, session: Session, day: date, next_day: date, now: datetime) -> Morning:
         """Today up to the canteens' door: orders placed yesterday, lots registered and shipped before
-        dawn, nothing received or cooked yet; and the next school day's fresh orders, not shipped.
+        dawn, nothing received or cooked yet (the day's meals are opened with their dishes, not served);
+        and the next school day's fresh orders, not shipped.
 
         Nothing happens after ``now`` (services refuse future dates; times of day are held back to now).
         Yesterday's holds stay on hold: the laboratory reports later in the morning.
@@ -130,6 +132,9 @@ class ActivityGenerator(Ordering, AtTheDoor, InTheKitchen):
                 deliveries += self._order(session, rng, school, supplier, wanted, day, sequence, now)
         self._register_batches(session, rng, deliveries, day, now)
         shipped = sum(self._ship(session, rng, delivery, day, now) is not None for delivery in deliveries)
+        for school in self.schools:
+            self._plan_menu(session, school, day, [d for d in deliveries if d.school is school],
+                            self._stock(session, school, day), now)
         # Staples arriving today cover the next day: ask only for its fresh goods.
         available, ahead = self._available_suppliers(session, next_day), 0
         for school in self.schools:

@@ -45,7 +45,7 @@ def per_meal_kg(group: str, kind: str) -> float:
 class Staple:
     group: str | None  # guideline food group its lunch and dinner amounts come from
     shares: dict[Meal, float]  # share of the group's per-meal amount (or kg per person without a group)
-    dish: str
+    dish: str  # the dish it is cooked into; "" for what goes into the whole meal (oil, seasonings)
     weekly: bool = False  # seasonings leave the store once a week, not every day
 
     def per_person(self, kind: str) -> dict[Meal, float]:
@@ -66,12 +66,13 @@ STAPLES: dict[str, Staple] = {
     "P-NOODLE-01": Staple("谷薯类", {Meal.lunch: 0.10}, "西红柿鸡蛋面"),
     "P-MILLET-01": Staple("谷薯类", {Meal.breakfast: 0.12}, "小米粥"),
     "P-CORN-01": Staple("谷薯类", {Meal.breakfast: 0.08}, "玉米面粥"),
-    "oil": Staple("植物油", {Meal.lunch: 1.0, Meal.dinner: 1.0}, "烹调用油"),
+    # Oil and seasonings go into the whole meal, not into a dish of their own (no dish, no sample).
+    "oil": Staple("植物油", {Meal.lunch: 1.0, Meal.dinner: 1.0}, ""),
     # Salt and soy sauce together make up the guideline's 盐 (1 L of soy sauce ≈ 0.15 kg of salt).
-    "P-SALT-01": Staple("盐", {Meal.lunch: 0.75, Meal.dinner: 0.75}, "本周调味", weekly=True),
-    "P-SOY-01": Staple("盐", {Meal.lunch: 1.6, Meal.dinner: 1.6}, "本周调味", weekly=True),
-    "P-VINEGAR-01": Staple(None, {Meal.lunch: 0.002}, "本周调味", weekly=True),
-    "P-SUGAR-01": Staple(None, {Meal.lunch: 0.002}, "本周调味", weekly=True),
+    "P-SALT-01": Staple("盐", {Meal.lunch: 0.75, Meal.dinner: 0.75}, "", weekly=True),
+    "P-SOY-01": Staple("盐", {Meal.lunch: 1.6, Meal.dinner: 1.6}, "", weekly=True),
+    "P-VINEGAR-01": Staple(None, {Meal.lunch: 0.002}, "", weekly=True),
+    "P-SUGAR-01": Staple(None, {Meal.lunch: 0.002}, "", weekly=True),
 }
 RICE = ("P-RICE-01", "P-RICE-02")
 OILS = ("P-OIL-01", "P-OIL-02", "P-OIL-03")
@@ -120,3 +121,16 @@ DISHES = {
 MEAL_TIMES = {Meal.breakfast: time(6, 40), Meal.lunch: time(10, 20), Meal.dinner: time(16, 20)}
 # Orders go to the platform the afternoon before; lots are registered before dawn.
 ORDER_TIME, LOT_TIME, SHIP_TIME, RECEIPT_TIME = time(14, 0), time(4, 0), time(5, 30), time(6, 20)
+
+# 留样 (domain.md §3.2): a sample of every dish, weighed a little over the 125 g minimum, in the
+# meal's fridge; the afternoon's staff discard what has been kept its 48 hours. Demo values.
+SAMPLE_GRAMS = tuple(range(130, 205, 5))
+# Boarding schools keep the evening's samples in a second fridge.
+SAMPLE_FRIDGE, DINNER_SAMPLE_FRIDGE = "留样柜1", "留样柜2"
+DISCARD_TIME = time(14, 30)
+# The day's menu is set (its meals opened) early in the morning, before the deliveries arrive.
+MENU_TIME = time(6, 0)
+# 陪餐: each school's leaders take turns eating with the students (names are made up).
+LEADER_TITLES = ("校长", "副校长", "后勤主任")
+LEADER_SURNAMES = ("王", "李", "张", "刘", "陈", "杨", "赵", "孙", "周", "吴", "郑", "高")
+LEADER_GIVEN = ("建国", "晓燕", "志强", "丽娟", "海涛", "秀英", "文博", "春梅", "德胜", "玉兰", "立新", "红霞")

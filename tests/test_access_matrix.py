@@ -154,6 +154,19 @@ MATRIX: list[tuple[str, str, str]] = [
     ("POST", "/canteen/receipts/{receipt}/correct", "signin 403 403 403 403 ok 404"),
     ("GET", "/canteen/uses/{use}/correct", "signin 403 403 403 403 ok 404"),
     ("POST", "/canteen/uses/{use}/correct", "signin 403 403 403 403 ok 404"),
+    # pages: meals and 留样 of the canteen's own school (another school's meal or sample is not found)
+    ("GET", "/canteen/meals", "signin 403 403 403 403 ok ok"),
+    ("POST", "/canteen/meals", "signin 403 403 403 403 ok ok"),
+    ("GET", "/canteen/meals/{meal}", "signin 403 403 403 403 ok 404"),
+    ("POST", "/canteen/meals/{meal}/dishes", "signin 403 403 403 403 ok 404"),
+    ("POST", "/canteen/meals/{meal}/uses", "signin 403 403 403 403 ok 404"),
+    ("POST", "/canteen/meals/{meal}/companions", "signin 403 403 403 403 ok 404"),
+    ("POST", "/canteen/meals/{meal}/samples", "signin 403 403 403 403 ok 404"),
+    ("POST", "/canteen/meals/{meal}/serve", "signin 403 403 403 403 ok 404"),
+    ("GET", "/canteen/meals/{meal}/trace", "signin 403 403 403 403 ok 404"),
+    ("GET", "/canteen/samples", "signin 403 403 403 403 ok ok"),
+    ("POST", "/canteen/samples/{sample}/discard", "signin 403 403 403 403 ok 404"),
+    ("POST", "/canteen/samples/discard-due", "signin 403 403 403 403 ok ok"),
     # pages: work — the supplier's own orders and batches (another supplier's are not found)
     ("GET", "/supplier/orders", "signin 403 403 ok ok 403 403"),
     ("GET", "/supplier/orders/{order}", "signin 403 403 ok 404 403 403"),
@@ -171,6 +184,7 @@ MATRIX: list[tuple[str, str, str]] = [
     ("GET", "/inspect/chains", "signin ok ok 403 403 403 403"),
     ("POST", "/inspect/chains", "signin ok ok 403 403 403 403"),
     ("GET", "/inspect/holds", "signin ok ok 403 403 403 403"),
+    ("GET", "/inspect/meals/{meal}", "signin ok ok 403 403 403 403"),
     # the QR label's links: open to everyone
     ("GET", "/01/{gtin}/10/{lot}", "ok ok ok ok ok ok ok"),
     ("GET", "/.well-known/gs1resolver", "ok ok ok ok ok ok ok"),

@@ -31,6 +31,7 @@ from canteens.admin_pages import router as canteens_admin_router  # noqa: E402
 from canteens.api import router as canteens_router  # noqa: E402
 from canteens.correction_pages import router as correction_pages  # noqa: E402
 from canteens.corrections_api import router as corrections_router  # noqa: E402
+from canteens.meal_pages import router as meal_pages  # noqa: E402
 from canteens.meals_api import router as meals_router  # noqa: E402
 from canteens.pages import router as canteen_pages  # noqa: E402
 from canteens.sync_api import router as sync_router  # noqa: E402
@@ -66,6 +67,7 @@ from trace.text_guard import TextGuard  # noqa: E402
 from web.admin import router as admin_router  # noqa: E402
 from web.admin_audit import router as audit_router  # noqa: E402
 from web.inspect import router as inspect_pages  # noqa: E402
+from web.meal_trace import router as meal_trace_pages  # noqa: E402
 from web.navigation import navigation_for  # noqa: E402
 from web.pages import router as web_router  # noqa: E402
 from web.public_schools import router as public_schools_router  # noqa: E402
@@ -258,7 +260,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(public_schools_router)
     app.include_router(pwa_router)
     # Each role's work pages (navigation in web/navigation.py).
-    for pages in (canteen_pages, sync_pages, supplier_pages, work_read_pages, inspect_pages, correction_pages):
+    for pages in (canteen_pages, meal_pages, meal_trace_pages, sync_pages, supplier_pages, work_read_pages,
+                  inspect_pages, correction_pages):
         app.include_router(pages)
     app.include_router(admin_router)
     app.include_router(audit_router)

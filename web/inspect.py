@@ -17,6 +17,8 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from canteens.meals import meals_of_batch
+from canteens.models import MEAL_LABELS
 from inspections import service as inspection_service
 from inspections.models import OUTCOME_LABELS, TEST_KIND_LABELS
 from inspections.rapid_tests import VERDICT_LABELS
@@ -93,6 +95,7 @@ def _batch_page(request: Request, session: SessionDep, actor: Actor, batch_id: i
     schools = {d["school_id"]: d["school_name"] for d in forward["destinations"]}
     return render_page(
         request, "inspect/batch.html", status=status, back=backward, forward=forward,
+        meals=meals_of_batch(session, batch_id), meal_labels=MEAL_LABELS,
         events=events, corrected_events={e.corrects_event_id: e.event_id for e, _payload in events if e.corrects_event_id},
         schools=schools, amount=_amount, error=error, done=done, may_hold=may(actor, "batch.hold"), may_recall=may(actor, "batch.recall"),
         status_labels=BATCH_STATUS_LABELS, action_labels=BATCH_ACTION_LABELS, licence_labels=LICENCE_KIND_LABELS,

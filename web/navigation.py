@@ -16,6 +16,8 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
         NavItem(N_("Today's deliveries"), "/canteen/deliveries"),
         NavItem(N_("Stock"), "/canteen/stock"),
         NavItem(N_("Kitchen use"), "/canteen/uses"),
+        NavItem(N_("Meals"), "/canteen/meals"),
+        NavItem(N_("Retained samples"), "/canteen/samples"),
     ),
     Role.supplier: (
         NavItem(N_("Orders"), "/supplier/orders"),
