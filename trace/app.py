@@ -31,6 +31,7 @@ from canteens.admin_pages import router as canteens_admin_router  # noqa: E402
 from canteens.api import router as canteens_router  # noqa: E402
 from canteens.meals_api import router as meals_router  # noqa: E402
 from canteens.pages import router as canteen_pages  # noqa: E402
+from canteens.receipt_checks_api import router as receipt_checks_router  # noqa: E402
 from inspections.api import router as inspections_router  # noqa: E402
 from inspections.rapid_tests import RAPID_TESTS  # noqa: E402
 from suppliers.admin_pages import router as suppliers_admin_router  # noqa: E402
@@ -244,7 +245,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
 
     # The batch reads follow the suppliers' routes, where they stood before they moved up a floor.
     for router in (trace_router, suppliers_router, batch_reads_router, canteens_router, inspections_router,
-                   meals_router, meal_reads_router):
+                   meals_router, meal_reads_router, receipt_checks_router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(resolver_router)
     app.include_router(web_router)
