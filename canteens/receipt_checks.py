@@ -56,7 +56,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from canteens import deliveries
-from canteens.models import CheckStatus, Disposal, OrderLine, OrderRevision, PurchaseOrder, Receipt, ReceiptCheck, Shipment
+from canteens.models import (
+    CheckStatus,
+    Disposal,
+    OrderLine,
+    OrderRevision,
+    PurchaseOrder,
+    Receipt,
+    ReceiptCheck,
+    Shipment,
+)
 from canteens.schemas import ReceiptCheckCreate, ReceiptCreate
 from canteens.schools import assert_acts_for_school
 from inspections import rapid_tests

@@ -32,6 +32,7 @@ from canteens.api import router as canteens_router  # noqa: E402
 from canteens.meals_api import router as meals_router  # noqa: E402
 from canteens.pages import router as canteen_pages  # noqa: E402
 from canteens.receipt_checks_api import router as receipt_checks_router  # noqa: E402
+from canteens.receiving_pages import router as receiving_pages  # noqa: E402
 from inspections.api import router as inspections_router  # noqa: E402
 from inspections.rapid_tests import RAPID_TESTS  # noqa: E402
 from suppliers.admin_pages import router as suppliers_admin_router  # noqa: E402
@@ -251,7 +252,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(web_router)
     app.include_router(public_schools_router)
     # Each role's work pages (navigation in web/navigation.py).
-    for pages in (canteen_pages, supplier_pages, work_read_pages, inspect_pages):
+    for pages in (canteen_pages, receiving_pages, supplier_pages, work_read_pages, inspect_pages):
         app.include_router(pages)
     app.include_router(admin_router)
     app.include_router(audit_router)
