@@ -51,7 +51,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -76,7 +76,7 @@ from suppliers.certificates import alternatives
 from suppliers.models import Batch, Product, Supplier
 from trace.clock import local_today, local_zone
 from trace.custody import Actor
-from trace.db import utcnow
+from trace.db import run_prebuilt, utcnow
 from trace.digital_link import parse_digital_link
 from trace.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from trace.settings import get_settings
@@ -98,7 +98,7 @@ def check_open(session: Session, *, actor: Actor, data: ReceiptCheckCreate,
     _assert_disposal(data.rejected_disposal, gates.rejected)
     papers = _assert_papers_ticked(session, gates, data.certificates_checked)
     rapid_test_id = _door_rapid_tests(session, actor=actor, gates=gates, data=data, tested_at=at)
-    check = ReceiptCheck.model_validate(dict(
+    columns = ReceiptCheck.model_validate(dict(
         shipment_id=gates.shipment.id, batch_id=gates.batch.id, school_id=gates.shipment.school_id,
         status=CheckStatus.open, open_shipment_id=gates.shipment.id,
         accepted_quantity=data.accepted_quantity, rejected_quantity=data.rejected_quantity, unit=data.unit,
@@ -107,17 +107,27 @@ def check_open(session: Session, *, actor: Actor, data: ReceiptCheckCreate,
         arrival_temperature_celsius=data.arrival_temperature_celsius,
         temperature_out_of_range=temperature_out_of_range(gates.product, data.arrival_temperature_celsius),
         certificates_checked=json.dumps(papers, ensure_ascii=False), rapid_test_id=rapid_test_id,
-        receipt_date=data.receipt_date, opened_by=actor.user_id, opened_at=at,
-    ))
+        receipt_date=data.receipt_date, opened_by=actor.user_id, opened_at=at, recorded_at=utcnow(),
+    )).model_dump(exclude={"id"})
     try:
         with session.begin_nested():
-            session.add(check)
-            session.flush()
+            return run_prebuilt(session, _INSERT_CHECK, columns).one()
     except IntegrityError:
         # The batch lock orders checks of one shipment, so this is the database's backstop.
         _assert_no_open_check(session, gates.shipment.id)
         raise
-    return check
+
+
+# A check is written and moved with Core statements and handed back as the row the database
+# returned (as receipts are, canteens.deliveries): nothing of it is left in the session.
+_CHECKS = ReceiptCheck.__table__
+_INSERT_CHECK = insert(_CHECKS).returning(*_CHECKS.c)
+_OPEN_CHECK_OF = select(_CHECKS.c.id, _CHECKS.c.opened_at).where(_CHECKS.c.open_shipment_id == bindparam("shipment_id"))
+_LOCK_CHECK = select(_CHECKS).where(_CHECKS.c.id == bindparam("check_id")).with_for_update()
+_CLOSE_CHECK = (update(_CHECKS).where(_CHECKS.c.id == bindparam("check_id"))
+                .values(status=bindparam("status"), open_shipment_id=None, closed_by=bindparam("closed_by"),
+                        closed_at=bindparam("closed_at"), withdraw_reason=bindparam("reason"))
+                .returning(*_CHECKS.c))
 
 
 def _as_receipt(data: ReceiptCheckCreate | ReceiptCheck) -> ReceiptCreate:
@@ -128,8 +138,7 @@ def _as_receipt(data: ReceiptCheckCreate | ReceiptCheck) -> ReceiptCreate:
 
 
 def _assert_no_open_check(session: Session, shipment_id: int) -> None:
-    found = session.execute(select(ReceiptCheck).where(ReceiptCheck.open_shipment_id == shipment_id)
-                            .execution_options(populate_existing=True)).scalar_one_or_none()
+    found = run_prebuilt(session, _OPEN_CHECK_OF, {"shipment_id": shipment_id}).first()
     if found is not None:
         at = found.opened_at.astimezone(local_zone())
         raise Conflict("receipt_check_already_open",
@@ -151,7 +160,7 @@ def _assert_disposal(disposal: Disposal | None, rejected: Decimal) -> None:
 def _assert_papers_ticked(session: Session, gates: deliveries.ReceiptGates, ticked: list[str]) -> list[str]:
     """索证索票: each ticked paper is on file with the lot; accepting needs every paper the product asks for."""
     papers = list(dict.fromkeys(name.strip() for name in ticked if name.strip()))
-    on_file = {c.kind for c in supplier_service.certificates_of(session, gates.batch.id)}
+    on_file = supplier_service.batch_paper_kinds(session, gates.batch.id)
     unknown = [name for name in papers if name not in on_file]
     if unknown:
         raise Invalid("certificate_not_on_file", f"该批次没有登记这些证明：{'、'.join(unknown)}",
@@ -210,19 +219,33 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=local_zone())
 
 
-def _first_tests(session: Session, batch_id: int, school_id: int, kind: str, since: datetime) -> list[TestResult]:
-    return list(session.execute(
-        select(TestResult).where(TestResult.batch_id == batch_id, TestResult.school_id == school_id,
-                                 TestResult.kind == kind, TestResult.retest_of_id.is_(None),
-                                 TestResult.tested_at >= since)
-        .order_by(TestResult.tested_at, TestResult.id)).scalars())
+_TESTS = TestResult.__table__
+# Every rapid test of one kind of a lot at a school since a moment: first tests and their re-tests.
+_DOOR_TESTS = (select(_TESTS.c.id, _TESTS.c.verdict, _TESTS.c.retest_of_id)
+               .where(_TESTS.c.batch_id == bindparam("batch_id"), _TESTS.c.school_id == bindparam("school_id"),
+                      _TESTS.c.kind == bindparam("kind"), _TESTS.c.tested_at >= bindparam("since"))
+               .order_by(_TESTS.c.tested_at, _TESTS.c.id))
+
+
+def _standings(session: Session, batch_id: int, school_id: int, kind: str,
+               since: datetime) -> list[tuple[int, rapid_tests.Standing, int]]:
+    """Each first test of the lot at the school since ``since``: (its id, where it stands, its re-tests)."""
+    rows = run_prebuilt(session, _DOOR_TESTS, {"batch_id": batch_id, "school_id": school_id, "kind": kind,
+                                                "since": since}).all()
+    retests: dict[int, list[rapid_tests.Verdict]] = {row.id: [] for row in rows if row.retest_of_id is None}
+    for row in rows:
+        if row.retest_of_id in retests:
+            retests[row.retest_of_id].append(rapid_tests.Verdict(row.verdict))
+    first = {row.id: rapid_tests.Verdict(row.verdict) for row in rows if row.retest_of_id is None}
+    required = get_settings().rapid_test_retests
+    return [(test_id, rapid_tests.standing(first[test_id], found, required), len(found))
+            for test_id, found in retests.items()]
 
 
 def _pending_positive(session: Session, batch_id: int, school_id: int, kind: str, since: datetime) -> int | None:
-    for test in reversed(_first_tests(session, batch_id, school_id, kind, since)):
-        if inspection_service.rapid_test_standing(session, test.id) == rapid_tests.Standing.awaiting_retest:
-            return test.id
-    return None
+    pending = [test_id for test_id, standing, _ in _standings(session, batch_id, school_id, kind, since)
+               if standing == rapid_tests.Standing.awaiting_retest]
+    return pending[-1] if pending else None
 
 
 def assert_rapid_tests_clear(session: Session, batch_id: int, school_id: int, product: Product,
@@ -232,23 +255,22 @@ def assert_rapid_tests_clear(session: Session, batch_id: int, school_id: int, pr
     if kind not in rapid_tests.RAPID_TESTS:
         return
     required = get_settings().rapid_test_retests
-    for test in _first_tests(session, batch_id, school_id, kind, since):
-        standing = inspection_service.rapid_test_standing(session, test.id)
+    for test_id, standing, done in _standings(session, batch_id, school_id, kind, since):
         if standing == rapid_tests.Standing.counts:
             raise Conflict("rapid_test_positive",
                            f"“{product.name}”快检阳性，同法复检仍为阳性：不得验收。请整批拒收（退回或销毁），"
                            "并报告市场监管部门，批次待实验室确证",
                            f"{product.name} tested positive and every re-test agreed: it may not be accepted. "
                            "Reject it all (returned or destroyed) and report it; a laboratory confirms",
-                           test_result_id=test.id)
+                           test_result_id=test_id)
         if standing == rapid_tests.Standing.awaiting_retest:
-            left = required - len(inspection_service.retests_of(session, test.id))
+            left = required - done
             raise Conflict("rapid_test_retest_required",
                            f"“{product.name}”快检阳性（待确证）：不得验收。请用同一方法再复检 {left} 次"
                            f"（共 {required} 次，全部阳性才判为阳性），或整批拒收（退回或销毁）",
                            f"{product.name} tested positive (to be confirmed): it may not be accepted. Re-test it "
                            f"{left} more time(s) by the same method, or reject it all",
-                           test_result_id=test.id, retests_left=left)
+                           test_result_id=test_id, retests_left=left)
 
 
 # --- confirming and withdrawing ------------------------------------------------------------------
@@ -266,11 +288,10 @@ def _check_not_found(check_id: int) -> NotFound:
                     check_id=check_id)
 
 
-def _lock_check(session: Session, check_id: int) -> ReceiptCheck:
+def _lock_check(session: Session, check_id: int) -> Row[Any]:
     """The check, locked and read fresh: a confirmation and a withdrawal of it wait for each other.
     Lock order (trace.locking): a check's row before its batch."""
-    check = session.execute(select(ReceiptCheck).where(ReceiptCheck.id == check_id).with_for_update()
-                            .execution_options(populate_existing=True)).scalar_one_or_none()
+    check = run_prebuilt(session, _LOCK_CHECK, {"check_id": check_id}).first()
     if check is None:
         raise _check_not_found(check_id)
     return check
@@ -280,7 +301,7 @@ def _assert_open(check: ReceiptCheck) -> None:
     if check.status != CheckStatus.open:
         done_zh, done_en = ("已复核确认", "confirmed") if check.status == CheckStatus.confirmed else ("已撤回", "withdrawn")
         raise Conflict("receipt_check_closed", f"验收单 {check.id} {done_zh}，不能再操作",
-                       f"Receipt check {check.id} is already {done_en}", check_id=check.id, status=check.status.value)
+                       f"Receipt check {check.id} is already {done_en}", check_id=check.id, check_status=check.status.value)
 
 
 def check_confirm(session: Session, *, actor: Actor, check_id: int,
@@ -298,12 +319,12 @@ def check_confirm(session: Session, *, actor: Actor, check_id: int,
                         "not the one who opened the check", check_id=check.id)
     at = occurred_at or utcnow()
     papers = tuple(json.loads(check.certificates_checked))
-    shipment = deliveries.shipment_get(session, check.shipment_id)
-    if check.accepted_quantity > 0:
-        # Decided again under the batch lock below (receipt_create takes it first).
-        supplier_service.batch_lock(session, check.batch_id)
-        product = supplier_service.product_get(session, supplier_service.batch_get(session, check.batch_id).product_id)
-        assert_rapid_tests_clear(session, check.batch_id, check.school_id, product, _start_of(shipment.ship_date))
+    if check.accepted_quantity > 0 and check.rapid_test_id is not None:
+        # The rapid tests' standing, decided again under the batch's lock (receipt_create takes it again).
+        batch = supplier_service.batch_lock(session, check.batch_id)
+        assert_rapid_tests_clear(session, check.batch_id, check.school_id,
+                                 supplier_service.product_get(session, batch.product_id),
+                                 _start_of(deliveries.shipment_get(session, check.shipment_id).ship_date))
     receipt = deliveries.receipt_create(
         session, actor=actor, data=_as_receipt(check), occurred_at=at,
         check=deliveries.TwoPersonCheck(check_id=check.id, opened_by=check.opened_by,
@@ -314,7 +335,7 @@ def check_confirm(session: Session, *, actor: Actor, check_id: int,
 
 
 def check_withdraw(session: Session, *, actor: Actor, check_id: int, reason: str,
-                   occurred_at: datetime | None = None) -> ReceiptCheck:
+                   occurred_at: datetime | None = None) -> Row[Any]:
     """Give up an open check, with a reason (nothing of it counted); the shipment may be checked again."""
     check = _lock_check(session, check_id)
     assert_acts_for_school(actor, check.school_id)
@@ -323,15 +344,18 @@ def check_withdraw(session: Session, *, actor: Actor, check_id: int, reason: str
     _assert_open(check)
     if len(reason.strip()) < 2:
         raise Invalid("withdraw_reason_required", "撤回验收单须填写原因", "Give a reason for withdrawing the check")
-    check.withdraw_reason = reason.strip()[:500]
-    _close(session, check, CheckStatus.withdrawn, actor, occurred_at or utcnow())
-    return check
+    return _close(session, check, CheckStatus.withdrawn, actor, occurred_at or utcnow(), reason.strip()[:500])
 
 
-def _close(session: Session, check: ReceiptCheck, status: CheckStatus, actor: Actor, at: datetime) -> None:
-    check.status, check.open_shipment_id, check.closed_by, check.closed_at = status, None, actor.user_id, at
-    session.add(check)
-    session.flush()
+def _close(session: Session, check: Row[Any], status: CheckStatus, actor: Actor, at: datetime,
+           reason: str = "") -> Row[Any]:
+    closed = run_prebuilt(session, _CLOSE_CHECK, {"check_id": check.id, "status": status,
+                                                  "closed_by": actor.user_id, "closed_at": at,
+                                                  "reason": reason}).one()
+    loaded = session.identity_map.get((ReceiptCheck, (check.id,), None))
+    if loaded is not None:  # a reader's copy in this session (a page's, an API dependency's)
+        session.expire(loaded)
+    return closed
 
 
 # --- reading checks ---------------------------------------------------------------------------

@@ -11,7 +11,16 @@ from sqlalchemy import func, select
 from suppliers import service as supplier_service
 from suppliers.models import Batch
 from suppliers.schemas import SupplierStanding
-from tests.factories import bearer, days_ago, make_batch, make_order_line, make_product, make_world, receive_by_api, today
+from tests.factories import (
+    bearer,
+    days_ago,
+    make_batch,
+    make_order_line,
+    make_product,
+    make_world,
+    receive_by_api,
+    today,
+)
 from tests.helpers import assert_refused
 from trace.accounts import system_actor
 from trace.models import CustodyEvent
