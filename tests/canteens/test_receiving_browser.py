@@ -43,15 +43,15 @@ def test_a_delivery_is_received_by_scan_and_confirmed_by_a_second_person_on_a_ph
         page.goto(base + "/signin")
         page.fill("#username", people.canteen)
         page.fill("#password", TEST_PASSWORD)
-        page.locator("main button[type=submit]").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.locator("main button[type=submit]").click()
 
         page.goto(base + "/canteen/receive")
         assert page.locator("#code").evaluate("el => el === document.activeElement")  # ready for the scanner
         page.screenshot(path=str(shots / "receive-0-scan.png"), full_page=True)
         page.keyboard.type("MS251199X")  # a scanner gun: the code as keystrokes, then Enter
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
         assert page.get_by_role("alert").is_visible()
         assert "没有发往本校" in page.get_by_role("alert").inner_text()
         page.screenshot(path=str(shots / "receive-1-refused.png"), full_page=True)
@@ -59,8 +59,8 @@ def test_a_delivery_is_received_by_scan_and_confirmed_by_a_second_person_on_a_ph
         page.fill("#code", "")
         page.locator("#code").focus()
         page.keyboard.type(world.batch.lot_code)
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
         assert page.locator("form[data-offline=receipt-check]").is_visible()
         page.check("input[name=certificates_checked][value=检验报告]")
         page.fill("#accepted_quantity", "38")
@@ -69,16 +69,16 @@ def test_a_delivery_is_received_by_scan_and_confirmed_by_a_second_person_on_a_ph
         page.check("input[name=rejected_disposal][value=returned]")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         page.screenshot(path=str(shots / "receive-2-check.png"), full_page=True)
-        page.locator("form[data-offline=receipt-check] button[type=submit]").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.locator("form[data-offline=receipt-check] button[type=submit]").click()
         assert "/canteen/receipt-checks/" in page.url
         assert page.locator("#check-status").inner_text() == "待第二人复核"
         page.screenshot(path=str(shots / "receive-3-awaiting.png"), full_page=True)
 
         page.fill("#username", SECOND)
         page.fill("#password", TEST_PASSWORD)
-        page.get_by_role("button", name="确认验收").last.click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("button", name="确认验收").last.click()
         receipt = page.locator("#receipt").inner_text()
         assert "食堂 王示例" in receipt and "食堂 刘示例" in receipt and "38 kg" in receipt
         assert page.locator("#check-status").inner_text() == "已复核确认"
