@@ -47,8 +47,9 @@ from canteens import service as canteen_service  # noqa: E402
 from canteens.schemas import OrderCreate, OrderLineIn, ReceiptCheckCreate, ShipmentCreate  # noqa: E402
 from seeds.loader import seed_reference  # noqa: E402
 from suppliers import service as supplier_service  # noqa: E402
+from suppliers.certificates import alternatives  # noqa: E402
 from suppliers.models import Batch  # noqa: E402
-from suppliers.schemas import BatchCreate  # noqa: E402
+from suppliers.schemas import BatchCreate, CertificateIn  # noqa: E402
 from trace.accounts import token_create  # noqa: E402
 from trace.clock import local_date  # noqa: E402
 from trace.custody import Actor  # noqa: E402
@@ -269,8 +270,7 @@ def prepare_doors(database: Path, counts: list[int]) -> list[Door]:
     with unit_of_work(engine) as session:
         reference = seed_reference(session)
         admin = Actor.of(reference.admin)
-        ambient = [product for seed, product in reference.products.values()
-                   if seed.storage == "ambient" and not seed.required_certificate]
+        ambient = [product for seed, product in reference.products.values() if seed.storage == "ambient"]
         for school, per_door in zip(reference.schools, counts, strict=False):
             for supplier in reference.suppliers:
                 product = next((p for p in ambient if p.category.value in supplier.seed.categories), None)
@@ -304,7 +304,10 @@ def _open_checks(session: Session, admin: Actor, supplier: Actor, supplier_id: i
                            unit_price_fen=100)]))
     batch = supplier_service.batch_register(session, actor=supplier, data=BatchCreate(
         product_id=product.id, lot_code=f"BENCH{time.time_ns() % 10**12}", production_date=today,
-        quantity=amount, unit=product.unit, origin="山东省济南市章丘区"))
+        quantity=amount, unit=product.unit, origin="山东省济南市章丘区",
+        certificates=[CertificateIn(kind=alternatives(paper)[0], number=f"BENCH-{n}", issued_by="示例检验机构",
+                                    issued_on=today)
+                      for n, paper in enumerate(supplier_service.product_required_papers(product))]))
     line_id = canteen_service.order_current_revision(session, order.id)[1][0].id
     papers = [c.kind for c in supplier_service.certificates_of(session, batch.id)]
     first = Actor.of(school.staff[0])
