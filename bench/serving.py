@@ -42,12 +42,14 @@ ensure_project_trace()
 from sqlalchemy import select  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
+from canteens import receipt_checks  # noqa: E402
 from canteens import service as canteen_service  # noqa: E402
-from canteens.schemas import OrderCreate, OrderLineIn, ShipmentCreate  # noqa: E402
+from canteens.schemas import OrderCreate, OrderLineIn, ReceiptCheckCreate, ShipmentCreate  # noqa: E402
 from seeds.loader import seed_reference  # noqa: E402
 from suppliers import service as supplier_service  # noqa: E402
+from suppliers.certificates import alternatives  # noqa: E402
 from suppliers.models import Batch  # noqa: E402
-from suppliers.schemas import BatchCreate  # noqa: E402
+from suppliers.schemas import BatchCreate, CertificateIn  # noqa: E402
 from trace.accounts import token_create  # noqa: E402
 from trace.clock import local_date  # noqa: E402
 from trace.custody import Actor  # noqa: E402
@@ -251,47 +253,50 @@ def bench_pages(database: Path, requests: int, connections: int) -> None:
 # --- writes ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass
 class Door:
-    """A shipment waiting at a school's door and a token of the staff who receive it."""
+    """Receipt checks at a school's door, each opened by one of its staff (one 1-unit shipment each),
+    and a token of the other staff member, who confirms them: each confirmation writes a receipt."""
 
-    shipment_id: int
-    unit: str
+    check_ids: list[int]
     token: str
 
 
-def prepare_doors(database: Path, count: int, per_door: int) -> list[Door]:
-    """One open shipment per school (an ambient product, shipped today) for the receipts to count against."""
+def prepare_doors(database: Path, counts: list[int]) -> list[Door]:
+    """One school per entry of ``counts`` (an ambient product, shipped today), with that many open checks."""
     engine = make_engine(f"sqlite:///{database}")
     today = local_date(utcnow())
     doors: list[Door] = []
     with unit_of_work(engine) as session:
         reference = seed_reference(session)
         admin = Actor.of(reference.admin)
-        ambient = [product for seed, product in reference.products.values()
-                   if seed.storage == "ambient" and not seed.required_certificate]
-        for school in reference.schools[:count]:
+        ambient = [product for seed, product in reference.products.values() if seed.storage == "ambient"]
+        for school, per_door in zip(reference.schools, counts, strict=False):
             for supplier in reference.suppliers:
                 product = next((p for p in ambient if p.category.value in supplier.seed.categories), None)
                 if product is None:
                     continue
                 try:
                     with session.begin_nested():
-                        doors.append(_open_shipment(session, admin, Actor.of(supplier.user), supplier.supplier.id,
-                                                    school, product, today, per_door))
+                        doors.append(_open_checks(session, admin, Actor.of(supplier.user), supplier.supplier.id,
+                                                  school, product, today, per_door))
                     break
                 except DomainError:
                     continue
         session.flush()
     engine.dispose()
-    if len(doors) < count:
-        raise RuntimeError(f"only {len(doors)} of {count} shipments could be prepared")
+    if len(doors) < len(counts):
+        raise RuntimeError(f"only {len(doors)} of {len(counts)} doors could be prepared")
     return doors
 
 
-def _open_shipment(session: Session, admin: Actor, supplier: Actor, supplier_id: int, school, product,
-                   today, per_door: int) -> Door:
-    amount = Decimal(per_door * 2)
+# A negative reading of each rapid test, for the products that call for one.
+NEGATIVE = {"pesticide_enzyme_inhibition": Decimal("12"), "clenbuterol": Decimal("1.6")}
+
+
+def _open_checks(session: Session, admin: Actor, supplier: Actor, supplier_id: int, school, product,
+                 today, per_door: int) -> Door:
+    amount = Decimal(per_door)
     order = canteen_service.order_create(session, actor=admin, data=OrderCreate(
         order_number=f"BENCH-{school.school.code}-{time.time_ns()}", school_id=school.school.id,
         supplier_id=supplier_id, delivery_date=today,
@@ -299,18 +304,29 @@ def _open_shipment(session: Session, admin: Actor, supplier: Actor, supplier_id:
                            unit_price_fen=100)]))
     batch = supplier_service.batch_register(session, actor=supplier, data=BatchCreate(
         product_id=product.id, lot_code=f"BENCH{time.time_ns() % 10**12}", production_date=today,
-        quantity=amount, unit=product.unit, origin="山东省济南市章丘区"))
-    shipment = canteen_service.shipment_create(session, actor=supplier, data=ShipmentCreate(
-        batch_id=batch.id, order_line_id=canteen_service.order_current_revision(session, order.id)[1][0].id, quantity=amount, unit=product.unit, ship_date=today))
-    token = token_create(session, user=school.staff[0], name="bench")
-    return Door(shipment.id, product.unit, token)
+        quantity=amount, unit=product.unit, origin="山东省济南市章丘区",
+        certificates=[CertificateIn(kind=alternatives(paper)[0], number=f"BENCH-{n}", issued_by="示例检验机构",
+                                    issued_on=today)
+                      for n, paper in enumerate(supplier_service.product_required_papers(product))]))
+    line_id = canteen_service.order_current_revision(session, order.id)[1][0].id
+    papers = [c.kind for c in supplier_service.certificates_of(session, batch.id)]
+    first = Actor.of(school.staff[0])
+    check_ids = []
+    for _ in range(per_door):
+        shipment = canteen_service.shipment_create(session, actor=supplier, data=ShipmentCreate(
+            batch_id=batch.id, order_line_id=line_id, quantity=Decimal(1), unit=product.unit, ship_date=today))
+        check_ids.append(receipt_checks.check_open(session, actor=first, data=ReceiptCheckCreate(
+            shipment_id=shipment.id, accepted_quantity=Decimal(1), rejected_quantity=Decimal(0), unit=product.unit,
+            certificates_checked=papers, rapid_test_value=NEGATIVE.get(product.rapid_test),
+            receipt_date=today)).id)
+    return Door(check_ids, token_create(session, user=school.staff[1], name="bench"))
 
 
 def receipts(door: Door, count: int) -> list[Call]:
-    body = (f'{{"shipment_id": {door.shipment_id}, "accepted_quantity": "1", "rejected_quantity": "0", '
-            f'"unit": "{door.unit}", "receipt_date": "{local_date(utcnow()).isoformat()}"}}').encode()
+    """The next ``count`` confirmations at the door, by its second checker."""
     headers = (("Authorization", f"Bearer {door.token}"), ("Content-Type", "application/json"))
-    return [Call("POST", "/api/v1/receipts", headers, body)] * count
+    taken, door.check_ids[:] = door.check_ids[:count], door.check_ids[count:]
+    return [Call("POST", f"/api/v1/receipt-checks/{check_id}/confirm", headers) for check_id in taken]
 
 
 def bare_inserts(folder: Path, writers: int, per_writer: int) -> Figures:
@@ -352,12 +368,13 @@ def bare_inserts(folder: Path, writers: int, per_writer: int) -> Figures:
 
 def bench_writes(database: Path, requests: int) -> None:
     per_writer = max(requests // WRITERS, 1)
-    print(f"writes: receipts through POST /api/v1/receipts, {requests:,} by 1 client, "
+    print(f"writes: receipts through POST /api/v1/receipt-checks/{{id}}/confirm (the second checker's, which "
+          f"writes the receipt), {requests:,} by 1 client, "
           f"{per_writer * WRITERS:,} by {WRITERS} clients (each its own school's shipment)", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-serving-") as folder:
         copy = Path(folder) / "trace.db"
         shutil.copyfile(database, copy)
-        doors = prepare_doors(copy, WRITERS, requests + per_writer + 50)
+        doors = prepare_doors(copy, [20 + requests + per_writer] + [per_writer] * (WRITERS - 1))
         with served("trace.app:app", app_env(copy, Path(folder))) as port:
             load("warm-up", port, [receipts(doors[0], 20)])
             one = load("receipts, 1 client", port, [receipts(doors[0], requests)])

@@ -18,7 +18,6 @@ from canteens.schemas import (
     OrderPublic,
     OrderRevise,
     OrderRevisionPublic,
-    ReceiptCreate,
     ReceiptPublic,
     SchoolCreate,
     SchoolPublic,
@@ -129,12 +128,6 @@ def shipment_labels(_: allow("shipment.labels"), shipment: ShipmentForShipper, s
     pdf = render_label_sheet_pdf([content] * copies, font_path=labels.label_font(), size=size)
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="shipment-{shipment.id}-labels.pdf"'})
-
-
-@router.post("/receipts", response_model=ReceiptPublic, status_code=201)
-def create_receipt(_: allow("receipt.create"), body: ReceiptCreate, ctx: WriteDep):
-    """The canteen accepts and/or rejects a shipment at the door (验收)."""
-    return ctx.run(lambda: ReceiptPublic.model_validate(service.receipt_create(ctx.session, actor=ctx.actor, data=body)))
 
 
 @router.post("/uses", response_model=UsePublic, status_code=201)

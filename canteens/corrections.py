@@ -189,6 +189,9 @@ def receipt_correct(session: Session, *, actor: Actor, receipt_id: int, data: Re
     return run_prebuilt(session, _INSERT_RECEIPT, {
         **values, "accepted_quantity": accepted, "rejected_quantity": rejected, "rejection_reason": rejection_reason,
         "received_by": actor.user_id, "received_at": now, "event_id": event.event_id,
+        # The corrector alone writes it (with a reason): it is no second check, and the check that
+        # opened the first receipt belongs to that receipt only.
+        "confirmed_by": None, "check_id": None,
         "corrects_receipt_id": old.id, "correction_reason": reason}).one()
 
 

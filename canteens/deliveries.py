@@ -7,6 +7,8 @@ after any row lock it waited for, and which SQLite runs inside ``BEGIN IMMEDIATE
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -155,18 +157,50 @@ def shipment_create(session: Session, *, actor: Actor, data: ShipmentCreate,
 def receipt_insert(session: Session, *, shipment_id: int, batch_id: int, school_id: int,
                    accepted_quantity: Decimal, rejected_quantity: Decimal, unit: str, rejection_reason: str,
                    arrival_temperature_celsius: float | None, receipt_date: date, received_by: int | None,
-                   event_id: str) -> Row[Any]:
+                   event_id: str, confirmed_by: int | None = None, check_id: int | None = None,
+                   rejected_disposal: str | None = None, certificates_checked: str | None = None) -> Row[Any]:
     """Write a receipt and return it as written."""
     return run_prebuilt(session, _INSERT_RECEIPT, {
         "shipment_id": shipment_id, "batch_id": batch_id, "school_id": school_id,
         "accepted_quantity": accepted_quantity, "rejected_quantity": rejected_quantity, "unit": unit,
         "rejection_reason": rejection_reason, "arrival_temperature_celsius": arrival_temperature_celsius,
-        "receipt_date": receipt_date, "received_by": received_by, "event_id": event_id}).one()
+        "receipt_date": receipt_date, "received_by": received_by, "event_id": event_id,
+        "confirmed_by": confirmed_by, "check_id": check_id, "rejected_disposal": rejected_disposal,
+        "certificates_checked": certificates_checked}).one()
 
 
-def receipt_create(session: Session, *, actor: Actor, data: ReceiptCreate,
-                   occurred_at: datetime | None = None) -> Row[Any]:
-    """The canteen checks a shipment at the door and accepts or rejects it (验收)."""
+@dataclass(frozen=True)
+class TwoPersonCheck:
+    """Who checked a receipt and what they recorded beside the quantities (双人或多人联检, §3.4).
+
+    ``canteens.receipt_checks`` builds it when the second checker confirms; a receipt is
+    written with one or not at all.
+    """
+
+    check_id: int
+    opened_by: int  # the first checker, who counted the goods and opened the check
+    rejected_disposal: str | None  # "returned" or "destroyed": what became of the rejected quantity
+    certificates_checked: tuple[str, ...]  # the papers they ticked as seen (索证索票)
+    rapid_test_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ReceiptGates:
+    """What a receipt's gates decided: the locked batch, its product and the quantities in base units."""
+
+    shipment: Row[Any]
+    batch: Batch
+    product: Any
+    accepted: Decimal
+    rejected: Decimal
+
+
+def receipt_gates(session: Session, *, actor: Actor, data: ReceiptCreate) -> ReceiptGates:
+    """Every gate of a receipt, decided under the batch's lock; nothing is written.
+
+    A receipt check runs them when it opens, so the first checker learns at once, and
+    ``receipt_create`` runs them again when the second checker confirms.
+    """
     shipment = run_prebuilt(session, _SHIPMENT, {"shipment_id": data.shipment_id}).first()
     if shipment is None:
         shipment_get(session, data.shipment_id)  # raises the 404
@@ -189,20 +223,46 @@ def receipt_create(session: Session, *, actor: Actor, data: ReceiptCreate,
         supplier_service.supplier_assert_may_supply(
             session, supplier_service.supplier_lock_for_gate(session, batch.supplier_id), data.receipt_date)
         receiving.assert_goods_acceptable(session, batch, product, data.arrival_temperature_celsius)
+    return ReceiptGates(shipment, batch, product, accepted, rejected)
+
+
+def _quantity_exceeds_shipment(shipment: Row[Any], counted: Decimal) -> Conflict:
+    remaining = shipment.quantity - shipment.accounted_quantity
+    return Conflict("quantity_exceeds_shipment",
+                    f"验收数量超过发货数量（尚未验收 {remaining} {shipment.unit}）",
+                    f"Receiving {counted} {shipment.unit} exceeds what was shipped and not yet received "
+                    f"({remaining} {shipment.unit})", requested=str(counted), remaining=str(remaining))
+
+
+def receipt_assert_within_shipment(gates: ReceiptGates) -> None:
+    """What a check counts must fit in what is left of the shipment (read only: the receipt's
+    conditional UPDATE decides it again when the check is confirmed)."""
+    counted = gates.accepted + gates.rejected
+    if gates.shipment.accounted_quantity + counted > gates.shipment.quantity:
+        raise _quantity_exceeds_shipment(gates.shipment, counted)
+
+
+def receipt_create(session: Session, *, actor: Actor, data: ReceiptCreate, check: TwoPersonCheck,
+                   occurred_at: datetime | None = None) -> Row[Any]:
+    """The canteen accepts or rejects a shipment at the door (验收), as two of its staff checked it.
+
+    The one place a receipt is written: ``actor`` is the second checker, confirming ``check``
+    (``canteens.receipt_checks.check_confirm`` decides who may); every gate is decided again here.
+    """
+    gates = receipt_gates(session, actor=actor, data=data)
+    shipment, batch, product, accepted, rejected = (gates.shipment, gates.batch, gates.product, gates.accepted,
+                                                    gates.rejected)
     counted = accepted + rejected
     taken = run_prebuilt(session, _GROW_ACCOUNTED, {"s_id": shipment.id, "amount": counted})
     loaded = session.identity_map.get((Shipment, (shipment.id,), None))
     if loaded is not None:  # a reader's copy in this session: the total moved under it
         session.expire(loaded, ["accounted_quantity"])
     if taken.rowcount != 1:
-        shipment = run_prebuilt(session, _SHIPMENT, {"shipment_id": shipment.id}).one()
-        remaining = shipment.quantity - shipment.accounted_quantity
-        raise Conflict("quantity_exceeds_shipment",
-                       f"验收数量超过发货数量（尚未验收 {remaining} {shipment.unit}）",
-                       f"Receiving {counted} {shipment.unit} exceeds what was shipped and not yet received "
-                       f"({remaining} {shipment.unit})", requested=str(counted), remaining=str(remaining))
+        raise _quantity_exceeds_shipment(run_prebuilt(session, _SHIPMENT, {"shipment_id": shipment.id}).one(),
+                                         counted)
     if accepted > 0:
         _stock_add(session, school_id=shipment.school_id, batch_id=batch.id, amount=accepted, unit=product.unit)
+    disposal = check.rejected_disposal if rejected > 0 else None
     event = record_event(
         session, stream=stream_of("batch", batch.id), biz_step="receiving", action="OBSERVE",
         disposition="conformant" if rejected == 0 else ("non_conformant" if accepted == 0 else "partially_conformant"),
@@ -212,13 +272,18 @@ def receipt_create(session: Session, *, actor: Actor, data: ReceiptCreate,
         payload={"shipment_id": shipment.id, "accepted_quantity": accepted, "rejected_quantity": rejected,
                  "unit": product.unit, "declared_unit": data.unit, "rejection_reason": data.rejection_reason,
                  "arrival_temperature_celsius": data.arrival_temperature_celsius,
-                 "receipt_date": data.receipt_date},
+                 "receipt_date": data.receipt_date, "check_id": check.check_id,
+                 "checked_by": [check.opened_by, actor.user_id], "opened_by": check.opened_by,
+                 "confirmed_by": actor.user_id, "rejected_disposal": disposal,
+                 "certificates_checked": list(check.certificates_checked), "rapid_test_id": check.rapid_test_id},
     )
     return receipt_insert(session, shipment_id=shipment.id, batch_id=batch.id, school_id=shipment.school_id,
                           accepted_quantity=accepted, rejected_quantity=rejected, unit=product.unit,
                           rejection_reason=data.rejection_reason,
                           arrival_temperature_celsius=data.arrival_temperature_celsius,
-                          receipt_date=data.receipt_date, received_by=actor.user_id, event_id=event.event_id)
+                          receipt_date=data.receipt_date, received_by=check.opened_by, event_id=event.event_id,
+                          confirmed_by=actor.user_id, check_id=check.check_id, rejected_disposal=disposal,
+                          certificates_checked=json.dumps(list(check.certificates_checked), ensure_ascii=False))
 
 
 def receipt_get(session: Session, receipt_id: int) -> Receipt:

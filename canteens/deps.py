@@ -12,8 +12,8 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from canteens import service
-from canteens.models import PurchaseOrder, Receipt, School, Shipment
+from canteens import receipt_checks, service
+from canteens.models import PurchaseOrder, Receipt, ReceiptCheck, School, Shipment
 from trace.deps import ActorDep, SessionDep
 from trace.errors import NotFound
 from trace.fields import PathId
@@ -69,3 +69,15 @@ ShipmentForReader = Annotated[Shipment, Depends(shipment_for_reader)]
 ShipmentForShipper = Annotated[Shipment, Depends(shipment_for_shipper)]
 ReceiptForReader = Annotated[Receipt, Depends(receipt_for_reader)]
 SchoolForActor = Annotated[School, Depends(school_for_actor)]
+
+
+def receipt_check_for_actor(check_id: PathId, session: SessionDep, actor: ActorDep) -> ReceiptCheck:
+    """A receipt check of the caller's school (inspectors and admins: every school's)."""
+    check = receipt_checks.check_get(session, check_id)
+    if not sees_party(actor, school_id=check.school_id):
+        raise NotFound("receipt_check_not_found", f"验收单 {check_id} 不存在", f"Receipt check {check_id} not found",
+                       check_id=check_id)
+    return check
+
+
+ReceiptCheckForActor = Annotated[ReceiptCheck, Depends(receipt_check_for_actor)]

@@ -26,15 +26,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from canteens import kitchen, meals
+from canteens import kitchen, meals, receipt_checks
 from canteens.meal_schemas import MealUseCreate
 from canteens.models import Stock
-from canteens.schemas import UseCreate
+from canteens.schemas import ReceiptCheckCreate, UseCreate
 from canteens.sync_models import DeviceOperation, OperationStatus
 from suppliers import service as supplier_service
 from trace.clock import local_date
@@ -82,15 +82,37 @@ def _apply_meal_use(session: Session, actor: Actor, data: MealUseCreate, at: dat
     return "kitchen_use", use.id
 
 
-# MERGE SLOT (h1) for the line marked in KINDS, with ``from canteens import receipt_checks`` and
-# ``from canteens.schemas import ReceiptCheckCreate``:
-#   def _apply_receipt_check(session, actor, data, at, _meal_id):
-#       return "receipt_check", receipt_checks.check_open(session, actor=actor, data=data, occurred_at=at).id
-# Until then a queued "receipt-check" is refused as an unknown kind and kept on /canteen/sync.
+class QueuedReceiptCheck(ReceiptCheckCreate):
+    """The receiving form as the phone saved it: the receipt day is the one it happened on the
+    device unless the body names it (a page kept offline may be a day old), and a field left
+    empty on the form is no reading at all."""
+
+    receipt_date: date | None = None  # type: ignore[assignment]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_fields_are_none(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            value = {k: v for k, v in value.items() if not (isinstance(v, str) and v.strip() == "")}
+            if isinstance(value.get("rapid_test_retests"), list):
+                value["rapid_test_retests"] = [v for v in value["rapid_test_retests"]
+                                               if not (isinstance(v, str) and v.strip() == "")]
+        return value
+
+
+def _apply_receipt_check(session: Session, actor: Actor, data: QueuedReceiptCheck, at: datetime,
+                         _meal_id: int | None) -> tuple[str, int]:
+    """The first checker's check opens on the device's time; a second staff member confirms it
+    online (their password cannot be checked on a phone without a network)."""
+    if data.receipt_date is None:
+        data = data.model_copy(update={"receipt_date": local_date(at)})
+    return "receipt_check", receipt_checks.check_open(session, actor=actor, data=data, occurred_at=at).id
+
+
 KINDS: dict[str, Kind] = {
     "use": Kind(QueuedUse, _apply_use, N_("Kitchen use")),
     "meal-use": Kind(MealUseCreate, _apply_meal_use, N_("Use into a meal")),
-    # MERGE SLOT (h1): "receipt-check": Kind(ReceiptCheckCreate, _apply_receipt_check, N_("Receiving check")),
+    "receipt-check": Kind(QueuedReceiptCheck, _apply_receipt_check, N_("Receiving check")),
 }
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from trace.db import Quantity, UTCDateTime, utcnow
@@ -130,7 +130,7 @@ class Receipt(SQLModel, table=True):
     rejection_reason: str = Field(default="", max_length=500)
     arrival_temperature_celsius: float | None = None
     receipt_date: date
-    received_by: int = Field(foreign_key="app_user.id")
+    received_by: int = Field(foreign_key="app_user.id")  # the first checker, who opened the check
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     event_id: str = Field(max_length=36)
     # A correction is a new receipt naming the one it replaces (canteens.corrections), never an
@@ -138,6 +138,75 @@ class Receipt(SQLModel, table=True):
     # both win, and correcting again means correcting the correction.
     corrects_receipt_id: int | None = Field(default=None, foreign_key="receipt.id", unique=True, index=True)
     correction_reason: str | None = Field(default=None, max_length=500)
+    # Two-person acceptance (双人或多人联检, domain.md §3.4): the second checker and their check.
+    # Nullable only for receipts written before checks existed.
+    confirmed_by: int | None = Field(default=None, foreign_key="app_user.id")
+    check_id: int | None = Field(default=None, foreign_key="receipt_check.id", unique=True)
+    # What became of the rejected quantity on the spot (当场退回或销毁): "returned" or "destroyed".
+    rejected_disposal: str | None = Field(default=None, max_length=10)
+    # The papers the checkers ticked as seen (索证索票): a JSON list of paper names.
+    certificates_checked: str | None = Field(default=None, sa_type=Text)
+
+
+class Disposal(StrEnum):
+    """What is done on the spot with goods turned away at the door (§3.4: 当场退回或销毁)."""
+
+    returned = "returned"
+    destroyed = "destroyed"
+
+
+DISPOSAL_LABELS = {Disposal.returned: N_("Returned to the supplier"), Disposal.destroyed: N_("Destroyed on the spot")}
+
+
+class CheckStatus(StrEnum):
+    open = "open"  # waiting for the second checker
+    confirmed = "confirmed"  # a receipt was written
+    withdrawn = "withdrawn"  # given up, with a reason; nothing counted
+
+
+CHECK_STATUS_LABELS = {
+    CheckStatus.open: N_("Awaiting the second checker"),
+    CheckStatus.confirmed: N_("Confirmed"),
+    CheckStatus.withdrawn: N_("Withdrawn"),
+}
+
+
+class ReceiptCheck(SQLModel, table=True):
+    """The first checker's 验收单: what they found at the door, open until a second staff
+    member of the same school confirms it (then a receipt is written, and only then does it
+    count) or it is withdrawn.
+
+    ``open_shipment_id`` is the shipment's id while the check is open and NULL once it is
+    closed: its unique constraint lets the database hold one open check per shipment, on
+    SQLite and PostgreSQL alike.
+    """
+
+    __tablename__ = "receipt_check"
+
+    id: int | None = Field(default=None, primary_key=True)
+    shipment_id: int = Field(foreign_key="shipment.id", index=True)
+    batch_id: int = Field(foreign_key="batch.id")
+    school_id: int = Field(foreign_key="school.id", index=True)
+    status: CheckStatus = Field(default=CheckStatus.open, max_length=10)
+    open_shipment_id: int | None = Field(default=None, unique=True)
+    # As the checker entered them (the unit may be a package unit); converted at confirmation.
+    accepted_quantity: Decimal = Field(sa_type=Quantity)
+    rejected_quantity: Decimal = Field(sa_type=Quantity)
+    unit: str = Field(max_length=10)
+    rejection_reason: str = Field(default="", max_length=500)
+    rejected_disposal: str | None = Field(default=None, max_length=10)
+    arrival_temperature_celsius: float | None = None
+    temperature_out_of_range: bool = False
+    certificates_checked: str = Field(default="[]", sa_type=Text)
+    # The first rapid test of this check (its re-tests point at it), when the product calls for one.
+    rapid_test_id: int | None = Field(default=None, foreign_key="test_result.id")
+    receipt_date: date
+    opened_by: int = Field(foreign_key="app_user.id")
+    opened_at: datetime = Field(sa_type=UTCDateTime)  # when it happened on the device
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # when the server got it
+    closed_by: int | None = Field(default=None, foreign_key="app_user.id")
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    withdraw_reason: str = Field(default="", max_length=500)
 
 
 class Stock(SQLModel, table=True):

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from canteens import device_sync, meal_selectors, selectors, service
 from canteens.models import MEAL_LABELS, Meal
+from canteens.receiving_pages import pending_checks
 from canteens.schemas import UseCreate
 from suppliers.models import BATCH_STATUS_LABELS
 from trace.clock import local_today, local_zone
@@ -42,7 +43,7 @@ def deliveries(actor: allow("work.canteen"), request: Request, session: SessionD
     found = selectors.deliveries_of_school(session, actor.school_id, today=today)
     return render_page(request, "canteens/deliveries.html", deliveries=found, today=today,
                        school=service.school_get(session, actor.school_id), arrival_labels=selectors.ARRIVAL_LABELS,
-                       status_labels=BATCH_STATUS_LABELS,
+                       status_labels=BATCH_STATUS_LABELS, pending=pending_checks(session, actor.school_id),
                        sync_refusals=device_sync.refusals_waiting(session, actor.school_id))
 
 

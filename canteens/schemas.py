@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from canteens.models import Meal, SchoolKind
+from canteens.models import CheckStatus, Disposal, Meal, SchoolKind
 from suppliers.models import BatchStatus
 from trace.errors import ReviewWarning
 from trace.fields import RowId
@@ -193,13 +194,133 @@ class ReceiptPublic(BaseModel):
     rejection_reason: str
     arrival_temperature_celsius: float | None
     receipt_date: date
-    received_by: int
+    received_by: int = Field(description="The first checker, who opened the receipt check")
     received_at: datetime
     event_id: str
     corrects_receipt_id: int | None = Field(default=None, description="The receipt this one corrects (更正记录)")
     corrected_by_receipt_id: int | None = Field(
         default=None, description="The receipt that corrects this one (已更正): only the newest counts")
     correction_reason: str | None = Field(default=None, description="Why, on a correction")
+    confirmed_by: int | None = Field(default=None, description="The second checker (双人联检)")
+    check_id: int | None = None
+    rejected_disposal: Disposal | None = Field(default=None, description="returned or destroyed on the spot")
+    certificates_checked: list[str] = Field(default=[], description="Papers the checkers ticked as seen (索证索票)")
+
+    @field_validator("certificates_checked", mode="before")
+    @classmethod
+    def _papers_from_json(cls, value: object) -> object:
+        return _json_list(value)
+
+
+def _json_list(value: object) -> object:
+    if value is None:
+        return []
+    return json.loads(value) if isinstance(value, str) else value
+
+
+class ReceiptCheckCreate(BaseModel):
+    """The first checker's 验收单: what they found at the door. It counts once a second staff
+    member of the same school confirms it."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "shipment_id": 1, "accepted_quantity": "480", "rejected_quantity": "20", "unit": "kg",
+        "rejection_reason": "包装破损", "rejected_disposal": "returned", "arrival_temperature_celsius": None,
+        "certificates_checked": ["检验报告"], "rapid_test_value": None, "receipt_date": "2025-09-01",
+    }]})
+
+    shipment_id: RowId
+    accepted_quantity: Decimal = Amount
+    rejected_quantity: Decimal = Amount
+    unit: str = Field(min_length=1, max_length=10)
+    rejection_reason: str = Field(default="", max_length=500)
+    rejected_disposal: Disposal | None = Field(
+        default=None, description="Required when rejecting: returned or destroyed on the spot (当场退回或销毁)")
+    arrival_temperature_celsius: float | None = Field(
+        default=None, ge=-60, le=60, description="Required for chilled and frozen goods")
+    certificates_checked: list[str] = Field(
+        default=[], max_length=20, description="The papers seen with the goods (索证索票); accepting needs every one "
+                                               "the product's paper set asks for")
+    rapid_test_value: Decimal | None = Field(
+        default=None, ge=0, max_digits=15, decimal_places=3,
+        description="The reading of the product's rapid test (e.g. inhibition %), taken before acceptance; "
+                    "the verdict is computed")
+    rapid_test_retests: list[Decimal] = Field(
+        default=[], max_length=5,
+        description="Re-tests of a positive reading by the same method, in order (§4.1)")
+    receipt_date: date
+
+    @model_validator(mode="after")
+    def _something_counted(self) -> ReceiptCheckCreate:
+        if self.accepted_quantity + self.rejected_quantity <= 0:
+            raise ValueError("accepted plus rejected quantity must be positive")
+        if any(not (0 <= v < 10**12) for v in self.rapid_test_retests):
+            raise ValueError("a re-test reading must be a number from 0")
+        return self
+
+
+class ReceiptCheckPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    shipment_id: int
+    batch_id: int
+    school_id: int
+    status: CheckStatus = Field(description="open (待第二人复核), confirmed or withdrawn")
+    accepted_quantity: Decimal
+    rejected_quantity: Decimal
+    unit: str
+    rejection_reason: str
+    rejected_disposal: Disposal | None
+    arrival_temperature_celsius: float | None
+    temperature_out_of_range: bool
+    certificates_checked: list[str]
+    rapid_test_id: int | None
+    receipt_date: date
+    opened_by: int
+    opened_at: datetime = Field(description="When it happened on the device")
+    recorded_at: datetime = Field(description="When the server recorded it")
+    closed_by: int | None
+    closed_at: datetime | None
+    withdraw_reason: str
+    receipt_id: int | None = Field(default=None, description="The receipt its confirmation wrote")
+
+    @field_validator("certificates_checked", mode="before")
+    @classmethod
+    def _papers_from_json(cls, value: object) -> object:
+        return _json_list(value)
+
+
+class ReceiptCheckWithdraw(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "数量点错，重新验收"}]})
+    reason: str = Field(min_length=2, max_length=500)
+
+
+class ExpectedShipmentPublic(BaseModel):
+    """A shipment expected at the school: against its order line, with what is still to receive."""
+
+    shipment_id: int
+    batch_id: int
+    lot_code: str
+    gtin: str
+    product_id: int
+    product_name: str
+    supplier_id: int
+    supplier_name: str
+    order_number: str
+    order_line: int
+    delivery_date: date
+    ordered_quantity: Decimal
+    ordered_unit: str
+    shipped_quantity: Decimal
+    unit: str
+    outstanding_quantity: Decimal = Field(description="Shipped and not yet received or rejected")
+    ship_date: date
+    production_date: date
+    expiry_date: date
+    days_to_expiry: int
+    batch_status: BatchStatus
+    cold_chain: bool
+    rapid_test: str | None = Field(description="The rapid test the product calls for, if any")
+    open_check_id: int | None = Field(default=None, description="A check waiting for its second checker")
 
 
 class UseCreate(BaseModel):

@@ -65,6 +65,7 @@ class ActivityGenerator(Ordering, AtTheDoor, InTheKitchen):
                         for code, (_spec, product) in reference.products.items()}
         self.inspector = Actor.of(reference.inspector)
         self.on_hold: dict[int, int] = {}  # batch id → school whose test put it on hold
+        self.papers_seen: dict[int, list[str]] = {}  # batch id → its papers, ticked at every receipt
         self.batches: dict[int, tuple[str, date]] = {}  # batch id → (product code, expiry)
         self.lots: set[tuple[str, str]] = set()
 

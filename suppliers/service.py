@@ -545,10 +545,19 @@ _PAPERS_OF_BATCH = select(BatchCertificate.__table__.c.kind, BatchCertificate.__
     BatchCertificate.__table__.c.batch_id == bindparam("batch_id"))
 
 
-def batch_assert_papers(session: Session, batch: Batch, product: Product) -> None:
-    """索证索票 at receipt: the lot's papers, checked against the catalogue's table as it stands today."""
+def _papers_of(session: Session, batch_id: int) -> list:
     # A lot's papers are written once, when it is registered (which fills the memo).
     memo = transaction_memo(session, "papers")
-    if batch.id not in memo:
-        memo[batch.id] = list(run_prebuilt(session, _PAPERS_OF_BATCH, {"batch_id": batch.id}))
-    _assert_papers(product, memo[batch.id], error=Conflict, at_receipt=True)
+    if batch_id not in memo:
+        memo[batch_id] = list(run_prebuilt(session, _PAPERS_OF_BATCH, {"batch_id": batch_id}))
+    return memo[batch_id]
+
+
+def batch_assert_papers(session: Session, batch: Batch, product: Product) -> None:
+    """索证索票 at receipt: the lot's papers, checked against the catalogue's table as it stands today."""
+    _assert_papers(product, _papers_of(session, batch.id), error=Conflict, at_receipt=True)
+
+
+def batch_paper_kinds(session: Session, batch_id: int) -> set[str]:
+    """The names of the papers on file with a lot (what a receiving checker may tick as seen)."""
+    return {paper.kind for paper in _papers_of(session, batch_id)}

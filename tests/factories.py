@@ -10,11 +10,14 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from fastapi.encoders import jsonable_encoder
 from sqlmodel import Session
 
+from canteens import receipt_checks
 from canteens import service as canteen_service
 from canteens.models import OrderLine, School, Shipment
-from canteens.schemas import OrderCreate, OrderLineIn, ReceiptCreate, SchoolCreate, ShipmentCreate
+from canteens.schemas import OrderCreate, OrderLineIn, ReceiptCheckCreate, SchoolCreate, ShipmentCreate
+from inspections import rapid_tests
 from suppliers import service as supplier_service
 from suppliers.certificates import alternatives
 from suppliers.credit_code import make_credit_code
@@ -124,9 +127,38 @@ def make_order_line(session: Session, school: School, supplier: Supplier, produc
     return canteen_service.order_current_revision(session, order.id)[1][0]
 
 
+# A negative reading of each rapid test (GB/T 5009.199 inhibition %; a clenbuterol card's T/C ratio).
+NEGATIVE_READINGS = {rapid_tests.ENZYME_INHIBITION: Decimal("12"), rapid_tests.CLENBUTEROL: Decimal("1.6")}
+
+
+def check_fields(session: Session, shipment: Any, accepted: str, rejected: str = "0",
+                 **overrides: Any) -> dict[str, Any]:
+    """What a careful first checker enters: every paper on file ticked, a negative rapid test where the
+    product calls for one, and "returned" for anything rejected (each overridable; a rejection's
+    reason is the caller's)."""
+    batch = supplier_service.batch_get(session, shipment.batch_id)
+    product = supplier_service.product_get(session, batch.product_id)
+    fields: dict[str, Any] = {
+        "shipment_id": shipment.id, "accepted_quantity": Decimal(accepted), "rejected_quantity": Decimal(rejected),
+        "unit": product.unit, "receipt_date": today(),
+        "certificates_checked": [c.kind for c in supplier_service.certificates_of(session, batch.id)],
+        "rapid_test_value": NEGATIVE_READINGS.get(product.rapid_test) if Decimal(accepted) > 0 else None,
+        "rejected_disposal": "returned" if Decimal(rejected) > 0 else None,
+    }
+    fields.update(overrides)
+    return fields
+
+
+def receive_checked(session: Session, opener: User, confirmer: User, fields: dict[str, Any]):
+    """A receipt as the platform writes one: ``opener`` opens the check, ``confirmer`` confirms it."""
+    check = receipt_checks.check_open(session, actor=Actor.of(opener), data=ReceiptCheckCreate(**fields))
+    return receipt_checks.check_confirm(session, actor=Actor.of(confirmer), check_id=check.id)
+
+
 @dataclass
 class World:
-    """One supplier, one product, one school, their users, a batch and an order line."""
+    """One supplier, one product, one school, their users (two canteen staff: receipts take two
+    people), a batch and an order line."""
 
     admin: User
     supplier: Supplier
@@ -137,6 +169,7 @@ class World:
     inspector: User
     batch: Batch
     line: OrderLine
+    staff2: User
 
     def actor(self, user: User) -> Actor:
         return Actor.of(user)
@@ -149,10 +182,15 @@ class World:
                                                data=ShipmentCreate(**fields))
 
     def receive(self, session: Session, shipment: Shipment, accepted: str, rejected: str = "0", **overrides: Any):
-        fields: dict[str, Any] = {"shipment_id": shipment.id, "accepted_quantity": Decimal(accepted),
-                                  "rejected_quantity": Decimal(rejected), "unit": "kg", "receipt_date": today()}
-        fields.update(overrides)
-        return canteen_service.receipt_create(session, actor=self.actor(self.staff), data=ReceiptCreate(**fields))
+        """A two-person receipt: ``staff`` opens the check, ``staff2`` confirms it."""
+        fields = check_fields(session, shipment, accepted, rejected, **{"unit": "kg", **overrides})
+        return receive_checked(session, self.staff, self.staff2, fields)
+
+    def open_check(self, session: Session, shipment: Shipment, accepted: str, rejected: str = "0", *,
+                   by: User | None = None, **overrides: Any):
+        fields = check_fields(session, shipment, accepted, rejected, **{"unit": "kg", **overrides})
+        return receipt_checks.check_open(session, actor=self.actor(by or self.staff),
+                                         data=ReceiptCheckCreate(**fields))
 
 
 def make_world(session: Session, **product_overrides: Any) -> World:
@@ -170,6 +208,7 @@ def make_world(session: Session, **product_overrides: Any) -> World:
         inspector=make_user(session, Role.inspector),
         batch=make_batch(session, supplier, product, Actor.of(supplier_user)),
         line=make_order_line(session, school, supplier, product),
+        staff2=make_user(session, Role.canteen_staff, school_id=school.id),
     )
     session.commit()
     return world
@@ -179,3 +218,16 @@ def bearer(session: Session, user: User) -> dict[str, str]:
     token = token_create(session, user=user, name="test")
     session.commit()
     return {"Authorization": f"Bearer {token}"}
+
+
+def receive_by_api(client: Any, session: Session, world: World, shipment_id: int, accepted: str, rejected: str = "0",
+                   *, opener: User | None = None, confirmer: User | None = None, **overrides: Any) -> Any:
+    """A two-person receipt through the API: the world's staff opens the check, staff2 confirms it.
+    The response of the first step refused, else the confirmation's (the receipt)."""
+    shipment = canteen_service.shipment_get(session, shipment_id)
+    body = jsonable_encoder(check_fields(session, shipment, accepted, rejected, **{"unit": "kg", **overrides}))
+    opened = client.post("/api/v1/receipt-checks", json=body, headers=bearer(session, opener or world.staff))
+    if opened.status_code != 201:
+        return opened
+    return client.post(f"/api/v1/receipt-checks/{opened.json()['id']}/confirm",
+                       headers=bearer(session, confirmer or world.staff2))

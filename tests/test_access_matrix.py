@@ -76,7 +76,15 @@ MATRIX: list[tuple[str, str, str]] = [
     ("POST", "/api/v1/shipments", "401 ok 403 ok ok 403 403"),
     ("GET", "/api/v1/shipments/{shipment}", "401 ok ok ok 404 ok 404"),
     ("GET", "/api/v1/shipments/{shipment}/labels.pdf", "401 ok 403 ok 404 403 403"),
-    ("POST", "/api/v1/receipts", "401 ok 403 403 403 ok ok"),
+    # receiving by two-person check: an admin opens or withdraws; only the school's other staff member
+    # confirms ({check} was opened by the school's second staff member, so "canteen" may confirm it)
+    ("POST", "/api/v1/receipt-checks", "401 ok 403 403 403 ok ok"),
+    ("GET", "/api/v1/receipt-checks/{check}", "401 ok ok 403 403 ok 404"),
+    ("POST", "/api/v1/receipt-checks/{check}/confirm", "401 403 403 403 403 ok 404"),
+    ("POST", "/api/v1/receipt-checks/{check}/withdraw", "401 ok 403 403 403 ok 404"),
+    ("GET", "/api/v1/schools/{school}/receipt-checks", "401 ok ok 403 403 ok 403"),
+    ("GET", "/api/v1/schools/{school}/expected-deliveries", "401 ok ok 403 403 ok 403"),
+    ("GET", "/api/v1/schools/{school}/scan?code={lot}", "401 ok 403 403 403 ok 403"),
     ("GET", "/api/v1/receipts/{receipt}", "401 ok ok ok 404 ok 404"),
     ("POST", "/api/v1/uses", "401 ok 403 403 403 ok ok"),
     ("GET", "/api/v1/schools/{school}/stock", "401 ok ok 403 403 ok 403"),
@@ -143,7 +151,11 @@ MATRIX: list[tuple[str, str, str]] = [
     # pages: work — the canteen's own school (another school's shipment is not found)
     ("GET", "/canteen/deliveries", "signin 403 403 403 403 ok ok"),
     ("GET", "/canteen/shipments/{shipment}", "signin 403 403 403 403 ok 404"),
-    ("POST", "/canteen/shipments/{shipment}/receipt", "signin 403 403 403 403 ok 404"),
+    ("GET", "/canteen/receive", "signin 403 403 403 403 ok ok"),
+    ("POST", "/canteen/receipt-checks", "signin 403 403 403 403 ok ok"),
+    ("GET", "/canteen/receipt-checks/{check}", "signin 403 403 403 403 ok 404"),
+    ("POST", "/canteen/receipt-checks/{check}/confirm", "signin 403 403 403 403 ok 404"),
+    ("POST", "/canteen/receipt-checks/{check}/withdraw", "signin 403 403 403 403 ok 404"),
     ("GET", "/canteen/stock", "signin 403 403 403 403 ok ok"),
     ("GET", "/canteen/uses", "signin 403 403 403 403 ok ok"),
     ("POST", "/canteen/uses", "signin 403 403 403 403 ok ok"),
@@ -205,6 +217,7 @@ def _scene(session) -> Scene:
     world = make_world(session)
     receipt = world.receive(session, world.ship(session, "10"), "10")
     shipment = world.ship(session, "5")
+    check = world.open_check(session, world.ship(session, "3"), "3", by=world.staff2)
     meal = meals.meal_get_or_create(session, actor=world.actor(world.staff), meal_date=today(), meal=Meal.lunch,
                                     dishes=["米饭"])
     use = meals.meal_use(session, actor=world.actor(world.staff), meal_id=meal.id, batch_id=world.batch.id,
@@ -232,7 +245,7 @@ def _scene(session) -> Scene:
            "supplier": world.supplier.id, "order": order.order_number, "user": world.staff.id,
            "gtin": world.batch.gtin, "lot": world.batch.lot_code, "meal": meal.id, "sample": sample.id, "use": use.id,
            "account": account.id, "inactive": inactive.id, "token": token.id, "today": today().isoformat(),
-           "operation": refused.operation.id}
+           "operation": refused.operation.id, "check": check.id}
     return Scene(ids, headers)
 
 
@@ -266,6 +279,7 @@ def test_the_matrix_lists_every_route_the_app_serves(app):
     placeholders = {"{batch}": "{batch_id}", "{receipt}": "{receipt_id}", "{shipment}": "{shipment_id}",
                     "{school}": "{school_id}", "{supplier}": "{supplier_id}", "{order}": "{order_number}",
                     "{user}": "{user_id}", "{meal}": "{meal_id}", "{sample}": "{sample_id}", "{use}": "{use_id}",
+                    "{check}": "{check_id}",
                     "/01/{rest:path}": "/01/{rest:path}",
                     "{account}": "{user_id}", "{operation}": "{operation_id}", "{inactive}": "{user_id}", "{token}": "{token_id}"}
     normalised = set()

@@ -41,6 +41,11 @@ def test_a_batch_travels_from_supplier_to_kitchen_and_traces_both_ways(client, s
                                                         {"name": "发货 PDA"})["token"]}
     staff_auth = {"Authorization": "Bearer " + _post(client, f"/users/{staff_user['id']}/tokens", admin,
                                                      {"name": "扫码枪"})["token"]}
+    # 双人联检: a second staff member of the school confirms each receipt with their own credentials.
+    second_user = _post(client, "/users", admin, {"username": "s01-keeper", "display_name": "一小食堂保管员",
+                                                  "role": "canteen_staff", "school_id": school["id"]})
+    second_auth = {"Authorization": "Bearer " + _post(client, f"/users/{second_user['id']}/tokens", admin,
+                                                      {"name": "保管员手机"})["token"]}
     order = _post(client, "/orders", admin, {
         "order_number": "ZQCG-20251128-0001", "school_id": school["id"], "supplier_id": supplier["id"],
         "delivery_date": today().isoformat(),
@@ -59,9 +64,15 @@ def test_a_batch_travels_from_supplier_to_kitchen_and_traces_both_ways(client, s
     shipment = _post(client, "/shipments", supplier_auth, {
         "batch_id": batch["id"], "order_line_id": line["id"], "quantity": "20", "unit": "袋",
         "ship_date": today().isoformat()})
-    receipt = _post(client, "/receipts", staff_auth, {
+    scanned = client.get(f"/api/v1/schools/{school['id']}/scan", params={"code": "MS251101A"}, headers=staff_auth)
+    assert [s["shipment_id"] for s in scanned.json()] == [shipment["id"]]
+    check = _post(client, "/receipt-checks", staff_auth, {
         "shipment_id": shipment["id"], "accepted_quantity": "475", "rejected_quantity": "25", "unit": "kg",
-        "rejection_reason": "一袋包装破损", "receipt_date": today().isoformat()})
+        "rejection_reason": "一袋包装破损", "rejected_disposal": "returned", "certificates_checked": ["检验报告"],
+        "receipt_date": today().isoformat()})
+    assert check["status"] == "open"
+    receipt = _post(client, f"/receipt-checks/{check['id']}/confirm", second_auth, {})
+    assert (receipt["received_by"], receipt["confirmed_by"]) == (staff_user["id"], second_user["id"])
     _post(client, "/uses", staff_auth, {"batch_id": batch["id"], "quantity": "30", "unit": "kg",
                                         "use_date": today().isoformat(), "meal": "lunch", "dish": "米饭"})
 

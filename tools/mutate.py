@@ -43,8 +43,10 @@ TARGETS = {
     "credit_code": Target("suppliers/credit_code.py", ("tests/suppliers/test_credit_code.py",)),
     "quantities": Target(
         "canteens/deliveries.py",
-        ("tests/canteens/test_quantities.py",),  # the focused edges; test_rules.py tests the same through the API
-        ("shipment_create", "receipt_create"),
+        # the focused edges; test_rules.py tests the same through the API. A receipt's gates are
+        # receipt_gates (run by a check when it opens, and again by receipt_create at its confirmation).
+        ("tests/canteens/test_quantities.py", "tests/canteens/test_receipt_checks.py"),
+        ("shipment_create", "receipt_gates", "receipt_assert_within_shipment", "receipt_create"),
     ),
     "kitchen_use": Target("canteens/kitchen.py", ("tests/canteens/test_quantities.py",), ("use_create",)),
 }

@@ -11,6 +11,8 @@ signing_in             OBSERVE   signed in on the web (payload: client address)
 sign_in_refused        OBSERVE   a wrong password for this account
 locking_out            OBSERVE   failures locked the account for a while
 signing_out            OBSERVE   signed out
+cosigning              OBSERVE   confirmed another's work with their own password on another's device
+                                 (a receipt's second checker; payload: client address, what)
 password_changing      OBSERVE   the person changed their own password
 password_setting       OBSERVE   an operator set a password (CLI)
 password_resetting     OBSERVE   a one-time password issued; sessions ended

@@ -37,6 +37,8 @@ from canteens.pages import router as canteen_pages  # noqa: E402
 from canteens.sync_api import router as sync_router  # noqa: E402
 from canteens.sync_pages import router as sync_pages  # noqa: E402
 from exports.api import router as exports_router  # noqa: E402
+from canteens.receipt_checks_api import router as receipt_checks_router  # noqa: E402
+from canteens.receiving_pages import router as receiving_pages  # noqa: E402
 from inspections.api import router as inspections_router  # noqa: E402
 from inspections.models import TEST_KIND_LABELS  # noqa: E402
 from inspections.rapid_tests import RAPID_TESTS  # noqa: E402
@@ -253,15 +255,16 @@ def create_app(engine: Engine | None = None) -> FastAPI:
 
     # The batch reads follow the suppliers' routes, where they stood before they moved up a floor.
     for router in (trace_router, suppliers_router, batch_reads_router, canteens_router, inspections_router,
-                   meals_router, meal_reads_router, exports_router, sync_router, corrections_router):
+                   meals_router, meal_reads_router, exports_router, sync_router, corrections_router,
+                   receipt_checks_router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(resolver_router)
     app.include_router(web_router)
     app.include_router(public_schools_router)
     app.include_router(pwa_router)
     # Each role's work pages (navigation in web/navigation.py).
-    for pages in (canteen_pages, meal_pages, meal_trace_pages, sync_pages, supplier_pages, work_read_pages,
-                  inspect_pages, correction_pages):
+    for pages in (canteen_pages, receiving_pages, meal_pages, meal_trace_pages, sync_pages, supplier_pages,
+                  work_read_pages, inspect_pages, correction_pages):
         app.include_router(pages)
     app.include_router(admin_router)
     app.include_router(audit_router)

@@ -30,6 +30,7 @@ AUDIT_KINDS: dict[str, str] = {
     "sign_in_refused": N_("Sign-in refused (wrong password)"),
     "locking_out": N_("Locked out after failures"),
     "signing_out": N_("Signed out"),
+    "cosigning": N_("Confirmed a receipt as second checker (password on another's device)"),
     "password_changing": N_("Changed own password"),
     "password_setting": N_("Password set by an operator"),
     "password_resetting": N_("One-time password issued"),

@@ -13,7 +13,9 @@ deadlocked):
 
 0. a meal row (``FOR SHARE`` by what adds to the meal: a use into it, a dish, 陪餐, a sample;
    ``FOR NO KEY UPDATE`` by its serving), or a retained sample's row when it is discarded
-   (canteens.meals, canteens.samples): nothing locks a batch first and a meal after;
+   (canteens.meals, canteens.samples): nothing locks a batch first and a meal after; or a
+   receipt check's row (``FOR UPDATE`` by its confirmation or withdrawal, canteens.receipt_checks;
+   opening a check takes no lock on other checks: the batch lock orders two checks of one shipment);
 1. the batch row (``FOR NO KEY UPDATE``): shipments, receipts, uses, test results,
    holds, releases and recalls of that batch;
 2. the supplier row (``FOR SHARE`` by the writers its standing gates; ``FOR NO KEY

@@ -71,7 +71,11 @@ POLICY: dict[str, Permission] = {
     "shipment.create": Permission(frozenset({Role.admin, Role.supplier})),
     "shipment.read": Permission(EVERY_ACCOUNT),
     "shipment.labels": Permission(frozenset({Role.admin, Role.supplier})),
-    "receipt.create": Permission(frozenset({Role.admin, Role.canteen_staff})),
+    # receiving by two-person check: an admin may open or withdraw one for a school; only canteen
+    # staff of the school confirm (canteens.receipt_checks decides who, as the second checker)
+    "receipt.check": Permission(frozenset({Role.admin, Role.canteen_staff})),
+    "receipt_check.read": Permission(frozenset({Role.admin, Role.inspector, Role.canteen_staff}), refusal=(
+        "receipt_checks_not_visible", "供应商不能查看学校的验收单", "Suppliers cannot see a school's receipt checks")),
     "receipt.read": Permission(EVERY_ACCOUNT),
     "use.create": Permission(frozenset({Role.admin, Role.canteen_staff})),
     # Corrections (canteens.corrections): the school's own staff put their records right, admins too.

@@ -154,6 +154,27 @@ def sign_in_attempt(session: Session, *, username: str, password: str, client_ad
     return sign_in_record(session, checked, user_agent=user_agent)
 
 
+def cosign_record(session: Session, checked: Checked, *, what: str) -> User | SignInRefused:
+    """A second person's credentials, typed on someone else's signed-in device to confirm their work
+    (a receipt's second checker, 双人联检): counted and throttled as a sign-in, but no session opens.
+
+    The same refusals as signing in, returned (a failure must be committed). ``what`` names the
+    work confirmed, for the account's event.
+    """
+    if checked.waiting.retry_at is not None:
+        return refusal(False, checked.waiting, checked.now)
+    user = checked.user
+    if checked.matched and user is not None:
+        session.refresh(user)
+        if user.active and not user.must_change_password:
+            session.execute(delete(SignInFailure).where(SignInFailure.scope == ACCOUNT,
+                                                        SignInFailure.key == account_key(user.username)))
+            account_event(session, user=user, biz_step="cosigning", actor=Actor.of(user), occurred_at=checked.now,
+                          client_address=checked.client_address, what=what)
+            return user
+    return _failed(session, user, checked.key, checked.client_address, checked.now)
+
+
 def _signed_in(session: Session, user: User, checked: Checked, user_agent: str) -> SignedIn:
     client_address, now = checked.client_address, checked.now
     if checked.rehash is not None:

@@ -14,6 +14,7 @@ ROLES = frozenset(r.value for r in Role)
 NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
     Role.canteen_staff: (
         NavItem(N_("Today's deliveries"), "/canteen/deliveries"),
+        NavItem(N_("Receive goods"), "/canteen/receive"),
         NavItem(N_("Stock"), "/canteen/stock"),
         NavItem(N_("Kitchen use"), "/canteen/uses"),
         NavItem(N_("Meals"), "/canteen/meals"),

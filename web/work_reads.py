@@ -1,7 +1,8 @@
 """Work pages that read across domains, so they stand on the top floor.
 
 - ``/canteen/shipments/{id}``: a delivery for the canteen — the batch, its papers, the rapid tests
-  (inspections) and the receipt (canteens), with a simple receipt form (``receipt_create``, PRG);
+  (inspections) and the receipts with both checkers (canteens), linking into the two-person check
+  (``/canteen/receive``, canteens.receiving_pages);
 - ``/supplier/orders``, ``/supplier/orders/{number}``, ``/supplier/shipments``: the supplier's side of
   orders and shipments, which the canteens domain owns (``suppliers`` may not import it).
 
@@ -11,29 +12,25 @@ dependencies' (``ShipmentForReader``, ``OrderForReader``): another school's or s
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 
 from canteens import selectors
 from canteens import service as canteen_service
 from canteens.current import receipts_corrected_by
 from canteens.deps import OrderForReader, ShipmentForReader
 from canteens.models import Shipment
-from canteens.schemas import ReceiptCreate
 from inspections import service as inspection_service
 from inspections.models import OUTCOME_LABELS, TEST_KIND_LABELS
 from inspections.rapid_tests import VERDICT_LABELS
 from suppliers import service as supplier_service
 from suppliers.models import BATCH_STATUS_LABELS
 from trace.clock import local_date, local_today
-from trace.db import write_transaction
 from trace.deps import SessionDep
-from trace.errors import DomainError, Invalid
-from trace.pages import page_locale, render_page, see_other
+from trace.models import User
+from trace.pages import render_page
 from trace.policy import allow
 
 router = APIRouter(include_in_schema=False)
@@ -41,8 +38,7 @@ router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form(max_length=500)]
 
 
-def _shipment_page(request: Request, session: SessionDep, shipment: Shipment, *, status: int = 200,
-                   error: str | None = None, form: dict[str, str] | None = None, received: bool = False) -> Response:
+def _shipment_page(request: Request, session: SessionDep, shipment: Shipment) -> Response:
     batch = supplier_service.batch_get(session, shipment.batch_id)
     product = supplier_service.product_get(session, batch.product_id)
     order, revision, line = selectors.order_line_of(session, shipment.order_line_id)
@@ -55,7 +51,7 @@ def _shipment_page(request: Request, session: SessionDep, shipment: Shipment, *,
     # The canteen sees its own rapid tests and the laboratory reports that travel with the lot.
     tests = [t for t in inspection_service.tests_of_batch(session, batch.id) if t.school_id in (None, shipment.school_id)]
     return render_page(
-        request, "canteens/shipment.html", status=status, shipment=shipment, batch=batch, order=order,
+        request, "canteens/shipment.html", shipment=shipment, batch=batch, order=order,
         revision=revision, line=line, product=product, supplier=supplier_service.supplier_get(session, batch.supplier_id),
         certificates=supplier_service.certificates_of(session, batch.id), tests=tests, receipts=receipts,
         corrected_by=corrected_by,
@@ -63,65 +59,17 @@ def _shipment_page(request: Request, session: SessionDep, shipment: Shipment, *,
         state=selectors.arrival_state(shipment.quantity, accepted, rejected), arrival_labels=selectors.ARRIVAL_LABELS,
         status_labels=BATCH_STATUS_LABELS, outcome_labels=OUTCOME_LABELS, verdict_labels=VERDICT_LABELS,
         local_date=local_date, test_kind_labels=TEST_KIND_LABELS,
-        today=local_today(), error=error, form=form or {}, received=received,
-        needs_temperature=supplier_service.arrival_limits(product) is not None)
+        today=local_today(), people={u.id: u.display_name for u in (
+            session.get(User, i) for i in {r.received_by for r in receipts} | {r.confirmed_by for r in receipts} if i)
+            if u})
 
 
 @router.get("/canteen/shipments/{shipment_id}")
 def canteen_shipment(_: allow("work.canteen"), shipment: ShipmentForReader, request: Request,
-                     session: SessionDep, received: bool = False) -> Response:
-    """One delivery to the school: the lot, its papers and tests, what the canteen made of it, and the receipt form."""
-    return _shipment_page(request, session, shipment, received=received)
-
-
-@router.post("/canteen/shipments/{shipment_id}/receipt")
-def canteen_receipt(actor: allow("work.canteen"), shipment: ShipmentForReader, request: Request, session: SessionDep,
-                    accepted: FormText = "", rejected: FormText = "", rejection_reason: FormText = "",
-                    temperature: FormText = "") -> Response:
-    """Record a simple receipt (验收) through canteens.service.receipt_create, then back to the shipment (PRG).
-
-    The full receiving-by-scan, with the rapid test and two people, is issue 12's.
-    """
-    form = {"accepted": accepted, "rejected": rejected, "rejection_reason": rejection_reason,
-            "temperature": temperature}
-    try:
-        data = _receipt_from_form(shipment, form)
-        with write_transaction(session):
-            canteen_service.receipt_create(session, actor=actor, data=data)
-            session.commit()
-    except DomainError as refused:
-        session.rollback()
-        return _shipment_page(request, session, shipment, status=refused.status, form=form,
-                              error=refused.zh if page_locale(request) == "zh-CN" else refused.en)
-    return see_other(f"/canteen/shipments/{shipment.id}?received=1")
-
-
-def _form_number(text: str, *, zh: str, en: str, default: Decimal | None) -> Decimal | None:
-    text = text.strip()
-    if not text:
-        return default
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite():
-        raise Invalid("form_number_invalid", f"{zh}须为数字", f"The {en} must be a number")
-    return number
-
-
-def _receipt_from_form(shipment: Shipment, form: dict[str, str]) -> ReceiptCreate:
-    accepted = _form_number(form["accepted"], zh="验收数量", en="accepted quantity", default=Decimal(0))
-    rejected = _form_number(form["rejected"], zh="拒收数量", en="rejected quantity", default=Decimal(0))
-    temperature = _form_number(form["temperature"], zh="到货温度", en="arrival temperature", default=None)
-    try:
-        return ReceiptCreate(shipment_id=shipment.id, accepted_quantity=accepted, rejected_quantity=rejected,
-                             unit=shipment.unit, rejection_reason=form["rejection_reason"].strip(),
-                             arrival_temperature_celsius=float(temperature) if temperature is not None else None,
-                             receipt_date=local_today())
-    except ValidationError as invalid:
-        raise Invalid("receipt_form_invalid", "请填写验收或拒收数量（不能为负，最多三位小数），温度在 -60 至 60 °C 之间",
-                      "Enter an accepted or rejected quantity (not negative, at most three decimals) and a "
-                      "temperature between -60 and 60 °C") from invalid
+                     session: SessionDep) -> Response:
+    """One delivery to the school: the lot, its papers and tests, what the canteen made of it (both checkers),
+    and the way into the two-person check."""
+    return _shipment_page(request, session, shipment)
 
 
 @router.get("/supplier/orders")

@@ -43,7 +43,7 @@ def test_deliveries_show_what_arrives_today_with_supplier_lot_quantity_and_statu
     assert world.batch.lot_code in page.text and "40 kg" in page.text
     assert "在途" in page.text  # not yet received
     assert "1000 kg" in page.text  # what the order line asked for
-    assert f'href="/canteen/shipments/{shipment.id}#receive"' in page.text  # still to be received
+    assert f'href="/canteen/receive?shipment={shipment.id}"' in page.text  # still to be received: into the check
 
 
 def test_an_order_line_due_today_and_not_shipped_is_shown_as_missing(staff):
@@ -234,44 +234,26 @@ def test_a_sealed_lot_cannot_be_chosen_for_use(staff, session, people):
     assert "库存中没有可用的批次" in page
 
 
-def test_the_receipt_form_records_a_receipt_and_redirects_to_the_shipment(staff, session, people):
-    world = people.world
-    shipment = world.ship(session, "40")
-    session.commit()
-    page = staff.get(f"/canteen/shipments/{shipment.id}")
-    assert 'action="/canteen/shipments/%d/receipt"' % shipment.id in page.text and 'value="40"' in page.text
-
-    posted = staff.post(f"/canteen/shipments/{shipment.id}/receipt",
-                        data={"accepted": "40", "rejected": "", "csrf_token": form_token(page.text)},
-                        follow_redirects=False)
-
-    assert posted.status_code == 303 and posted.headers["location"] == f"/canteen/shipments/{shipment.id}?received=1"
-    after = staff.get(posted.headers["location"]).text
-    assert "验收已记录" in after and "已验收" in after and "记录验收" not in after  # nothing left to receive
-
-
-def test_a_rejection_without_a_reason_is_refused_on_the_shipment_page(staff, session, people):
-    world = people.world
-    shipment = world.ship(session, "40")
-    session.commit()
-    token = form_token(staff.get(f"/canteen/shipments/{shipment.id}").text)
-
-    page = staff.post(f"/canteen/shipments/{shipment.id}/receipt",
-                      data={"accepted": "30", "rejected": "10", "csrf_token": token})
-
-    assert page.status_code == 422 and "拒收时须填写原因" in page.text
-    assert canteen_service.receipts_of_school(session, world.school.id) == []
-
-
-def test_a_receipt_form_posted_without_its_token_is_refused(staff, session, people):
+def test_the_shipment_page_leads_into_the_two_person_check(staff, session, people):
     world = people.world
     shipment = world.ship(session, "40")
     session.commit()
 
-    page = staff.post(f"/canteen/shipments/{shipment.id}/receipt", data={"accepted": "40"})
+    page = staff.get(f"/canteen/shipments/{shipment.id}").text
 
-    assert page.status_code == 403
-    assert canteen_service.receipts_of_school(session, world.school.id) == []
+    assert f'href="/canteen/receive?shipment={shipment.id}"' in page
+    assert "/receipt\"" not in page  # the one-step form is gone (canteens.receiving_pages)
+
+
+def test_the_shipment_page_names_both_checkers_of_a_receipt(staff, session, people):
+    world = people.world
+    shipment = world.ship(session, "10")
+    world.receive(session, shipment, "10")
+    session.commit()
+
+    page = staff.get(f"/canteen/shipments/{shipment.id}").text
+
+    assert world.staff.display_name in page and world.staff2.display_name in page
 
 
 def test_a_line_for_a_coming_day_not_yet_shipped_is_not_flagged_as_a_problem(staff, session, people):

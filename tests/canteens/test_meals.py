@@ -14,11 +14,12 @@ from canteens import meals, samples
 from canteens import service as canteen_service
 from canteens.meal_review import meal_view
 from canteens.models import Meal, Stock
-from canteens.schemas import ReceiptCreate, UseCreate
+from canteens.schemas import UseCreate
 from inspections import service as inspection_service
 from tests.canteens.meal_steps import events_outside_accounts, open_meal, second_lot, stocked, use_into
 from tests.factories import (
     bearer,
+    check_fields,
     days_ago,
     make_batch,
     make_order_line,
@@ -26,6 +27,7 @@ from tests.factories import (
     make_school,
     make_user,
     make_world,
+    receive_checked,
     today,
 )
 from tests.helpers import assert_refused
@@ -122,9 +124,8 @@ def test_a_meal_lists_only_the_lots_of_its_own_school(session, world):
     line = make_order_line(session, other_school, world.supplier, world.product)
     other_staff = make_user(session, Role.canteen_staff, school_id=other_school.id)
     shipment = world.ship(session, "50", order_line_id=line.id)
-    canteen_service.receipt_create(session, actor=world.actor(other_staff), data=ReceiptCreate(
-        shipment_id=shipment.id, accepted_quantity=Decimal("50"), rejected_quantity=Decimal("0"), unit="kg",
-        receipt_date=today()))
+    receive_checked(session, other_staff, make_user(session, Role.canteen_staff, school_id=other_school.id),
+                    check_fields(session, shipment, "50"))
     theirs = meals.meal_get_or_create(session, actor=world.actor(other_staff), meal_date=today(), meal=Meal.lunch)
     ours = open_meal(session, world)
     meals.meal_use(session, actor=world.actor(other_staff), meal_id=theirs.id, batch_id=world.batch.id,
@@ -334,9 +335,8 @@ def test_from_a_lot_every_meal_it_went_into_and_a_canteen_sees_its_own(client, s
     other_staff = make_user(session, Role.canteen_staff, school_id=other_school.id)
     line = make_order_line(session, other_school, world.supplier, world.product)
     shipment = world.ship(session, "20", order_line_id=line.id)
-    canteen_service.receipt_create(session, actor=world.actor(other_staff), data=ReceiptCreate(
-        shipment_id=shipment.id, accepted_quantity=Decimal("20"), rejected_quantity=Decimal("0"), unit="kg",
-        receipt_date=today()))
+    receive_checked(session, other_staff, make_user(session, Role.canteen_staff, school_id=other_school.id),
+                    check_fields(session, shipment, "20"))
     theirs = meals.meal_get_or_create(session, actor=world.actor(other_staff), meal_date=today(), meal=Meal.dinner)
     meals.meal_use(session, actor=world.actor(other_staff), meal_id=theirs.id, batch_id=world.batch.id,
                    quantity=Decimal("2"), unit="kg")

@@ -13,9 +13,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from canteens import receipt_checks
 from canteens import service as canteen_service
 from canteens.models import Shipment, Stock
-from canteens.schemas import ReceiptCreate, ShipmentCreate, UseCreate
+from canteens.schemas import ReceiptCheckCreate, ShipmentCreate, UseCreate
 from inspections import service as inspection_service
 from suppliers import service as supplier_service
 from suppliers.models import Batch
@@ -363,9 +364,9 @@ def test_receipt_refusals_say_what_is_wrong_in_both_languages(session, world):
                 "验收数量超过发货数量（尚未验收 10.000 kg）",
                 "Receiving 10.500 kg exceeds what was shipped and not yet received (10.000 kg)",
                 requested="10.500", remaining="10.000")
-    error = refused(canteen_service.receipt_create, session, actor=world.actor(world.inspector),
-                    data=ReceiptCreate(shipment_id=shipment.id, accepted_quantity=Decimal("1"),
-                                       rejected_quantity=Decimal("0"), unit="kg", receipt_date=today()))
+    error = refused(receipt_checks.check_open, session, actor=world.actor(world.inspector),
+                    data=ReceiptCheckCreate(shipment_id=shipment.id, accepted_quantity=Decimal("1"),
+                                            rejected_quantity=Decimal("0"), unit="kg", receipt_date=today()))
     assert_says(error, "role_not_allowed", "只有食堂人员可以验收", "Only canteen staff may receive goods")
     assert error.status == 403
 

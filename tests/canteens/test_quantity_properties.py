@@ -29,10 +29,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from canteens import corrections, service
+from canteens import corrections, receipt_checks, service
 from canteens.correction_schemas import ReceiptCorrection, UseCorrection
 from canteens.models import KitchenUse, Receipt, School, Shipment, Stock
-from canteens.schemas import ReceiptCreate, ShipmentCreate, UseCreate
+from canteens.schemas import ReceiptCheckCreate, ShipmentCreate, UseCreate
 from suppliers.models import Batch
 from tests.factories import days_ago, make_batch, make_order_line, make_school, make_user, make_world, today
 from trace.custody import Actor
@@ -49,6 +49,7 @@ class Place:
     school: School
     staff: User
     line_id: int
+    second: User  # the second checker of its receipts (双人联检)
 
 
 @dataclass
@@ -62,11 +63,13 @@ class Stage:
 def stage(session: Session) -> Stage:
     world = make_world(session)  # the product counts in kg, with 袋 = 25 kg
     batch = make_batch(session, world.supplier, world.product, world.actor(world.supplier_user), quantity=BATCH_KG)
-    places = [Place(world.school, world.staff, make_order_line(session, world.school, world.supplier, world.product).id)]
+    places = [Place(world.school, world.staff, make_order_line(session, world.school, world.supplier, world.product).id,
+                    world.staff2)]
     for _ in range(SCHOOLS - 1):
         school = make_school(session)
         places.append(Place(school, make_user(session, Role.canteen_staff, school_id=school.id),
-                            make_order_line(session, school, world.supplier, world.product).id))
+                            make_order_line(session, school, world.supplier, world.product).id,
+                            make_user(session, Role.canteen_staff, school_id=school.id)))
     session.commit()
     return Stage(batch.id, world.actor(world.supplier_user), places)
 
@@ -181,9 +184,12 @@ def _play(session: Session, stage: Stage, model: Model, shipment_ids: list[int],
                    and model.accounted.get(index, Decimal(0)) + counted <= shipped)
 
         def attempt():  # type: ignore[no-untyped-def]
-            written.append(service.receipt_create(session, actor=Actor.of(stage.places[by].staff), data=ReceiptCreate(
+            # Two people: one of the school's staff opens the check, the other confirms it.
+            check = receipt_checks.check_open(session, actor=Actor.of(stage.places[by].staff), data=ReceiptCheckCreate(
                 shipment_id=shipment_ids[index], accepted_quantity=accepted, rejected_quantity=rejected, unit=unit,
-                rejection_reason="包装破损" if reason else "", receipt_date=today())).id)
+                rejection_reason="包装破损" if reason else "", rejected_disposal="returned" if rejected > 0 else None,
+                certificates_checked=["检验报告"], receipt_date=today()))
+            receipt_checks.check_confirm(session, actor=Actor.of(stage.places[by].second), check_id=check.id)
 
         def record():  # type: ignore[no-untyped-def]
             model.accounted[index] = model.accounted.get(index, Decimal(0)) + counted

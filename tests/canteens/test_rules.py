@@ -11,7 +11,16 @@ from sqlalchemy import func, select
 from suppliers import service as supplier_service
 from suppliers.models import Batch
 from suppliers.schemas import SupplierStanding
-from tests.factories import bearer, days_ago, make_batch, make_order_line, make_product, make_world, today
+from tests.factories import (
+    bearer,
+    days_ago,
+    make_batch,
+    make_order_line,
+    make_product,
+    make_world,
+    receive_by_api,
+    today,
+)
 from tests.helpers import assert_refused
 from trace.accounts import system_actor
 from trace.models import CustodyEvent
@@ -29,9 +38,8 @@ def ship(client, session, world, quantity="400", **overrides):
 
 
 def receive(client, session, world, shipment_id, accepted, rejected="0", **overrides):
-    body = {"shipment_id": shipment_id, "accepted_quantity": accepted, "rejected_quantity": rejected,
-            "unit": "kg", "receipt_date": today().isoformat(), **overrides}
-    return client.post("/api/v1/receipts", json=body, headers=bearer(session, world.staff))
+    """Two people receive it: the first opens the check, the second confirms (the first refusal, if any)."""
+    return receive_by_api(client, session, world, shipment_id, accepted, rejected, **overrides)
 
 
 def use(client, session, world, quantity, **overrides):

@@ -24,6 +24,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from suppliers import service as supplier_service
 from tests.factories import bearer, make_world
 from trace.checkpoints import verify_log
 from trace.guard import PROJECT_ROOT
@@ -134,7 +135,10 @@ def test_no_receipt_is_accepted_after_a_hold_or_recall_commits(session, database
     def make_round(session):
         world = make_world(session)
         shipments = [world.ship(session, "1").id for _ in range(MOVERS * ATTEMPTS // 2)]
-        token = _token(session, world.staff)
-        return world, [{"token": token, "shipment_ids": shipments[i::MOVERS]} for i in range(MOVERS)]
+        # Each receipt takes two people: one staff member opens the check, the other confirms it.
+        token, second = _token(session, world.staff), _token(session, world.staff2)
+        papers = [c.kind for c in supplier_service.certificates_of(session, world.batch.id)]
+        return world, [{"token": token, "second_token": second, "papers": papers, "shipment_ids": shipments[i::MOVERS]}
+                       for i in range(MOVERS)]
 
     _race(session, database_url, tmp_path, "receive", make_round)

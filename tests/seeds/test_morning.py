@@ -16,6 +16,7 @@ from sqlmodel import Session
 from canteens.meal_models import MealDish, RetainedSample, SchoolMeal
 from canteens.models import KitchenUse, Meal, OrderRevision, PurchaseOrder, Receipt, School, Shipment
 from seeds.loader import DEMO_PASSWORD, SeedSummary, seed_demo, staff_username
+from suppliers import service as supplier_service
 from suppliers.models import Batch, Product
 from tests.helpers import form_token, sign_in
 from trace import clock, registry
@@ -194,11 +195,21 @@ def test_a_canteen_worker_finds_the_mornings_deliveries_and_receives_one(
     assert "在途" in page.text and "今天没有应到的订单" not in page.text
     for shipment, batch, _product in on_the_way:
         assert batch.lot_code in page.text
-        assert f'href="/canteen/shipments/{shipment.id}#receive"' in page.text
-    shipment, _batch, _product = next(row for row in on_the_way if not row[2].cold_chain)
-    form = client.get(f"/canteen/shipments/{shipment.id}")
-    received = client.post(f"/canteen/shipments/{shipment.id}/receipt", follow_redirects=False, data={
-        "accepted": str(shipment.quantity), "csrf_token": form_token(form.text)})
+        assert f'href="/canteen/receive?shipment={shipment.id}"' in page.text
+    # Two people at the door: the first scans the lot and fills the check, the second confirms it with
+    # their own username and password on the same phone.
+    shipment, batch, _product = next(row for row in on_the_way if not row[2].cold_chain and not row[2].rapid_test)
+    with Session(engine) as session:
+        papers = [c.kind for c in supplier_service.certificates_of(session, batch.id)]
+    form = client.get("/canteen/receive", params={"code": batch.lot_code})
+    assert form.status_code == 200 and 'data-offline="receipt-check"' in form.text
+    opened = client.post("/canteen/receipt-checks", follow_redirects=False, data={
+        "shipment_id": str(shipment.id), "accepted_quantity": str(shipment.quantity), "unit": shipment.unit,
+        "receipt_date": WEDNESDAY.isoformat(), "certificates_checked": papers, "csrf_token": form_token(form.text)})
+    assert opened.status_code == 303, opened.text
+    check = client.get(opened.headers["location"])
+    received = client.post(opened.headers["location"] + "/confirm", follow_redirects=False, data={
+        "username": staff_username(school.code, 2), "password": DEMO_PASSWORD, "csrf_token": form_token(check.text)})
     assert received.status_code == 303, received.text
     with Session(engine) as session:
         assert session.get(Shipment, shipment.id).accounted_quantity == shipment.quantity

@@ -8,8 +8,18 @@ from decimal import Decimal
 import pytest
 
 from canteens import service as canteen_service
-from canteens.schemas import ReceiptCreate, UseCreate
-from tests.factories import bearer, make_order_line, make_school, make_supplier, make_user, make_world, today
+from canteens.schemas import UseCreate
+from tests.factories import (
+    bearer,
+    check_fields,
+    make_order_line,
+    make_school,
+    make_supplier,
+    make_user,
+    make_world,
+    receive_checked,
+    today,
+)
 from tests.helpers import assert_refused
 from trace.models import Role
 
@@ -27,9 +37,8 @@ def two_canteens(session, world):
     second = make_school(session)
     line = make_order_line(session, second, world.supplier, world.product)
     shipment = world.ship(session, "50", order_line_id=line.id)
-    canteen_service.receipt_create(session, actor=world.actor(world.admin), data=ReceiptCreate(
-        shipment_id=shipment.id, accepted_quantity=Decimal("0"), rejected_quantity=Decimal("50"), unit="kg",
-        rejection_reason="霉变", receipt_date=today()))
+    receive_checked(session, world.admin, make_user(session, Role.canteen_staff, school_id=second.id), check_fields(
+        session, shipment, "0", "50", rejection_reason="霉变", rejected_disposal="destroyed"))
     canteen_service.use_create(session, actor=world.actor(world.staff), data=UseCreate(
         batch_id=world.batch.id, quantity=Decimal("5"), unit="kg", use_date=today(), meal="lunch"))
     session.commit()

@@ -48,9 +48,9 @@ def test_canteen_staff_cannot_receive_for_another_school(client, session, world)
     shipment = world.ship(session, "10")
     session.commit()
     other_staff = make_user(session, Role.canteen_staff, school_id=make_school(session).id)
-    response = client.post("/api/v1/receipts", headers=bearer(session, other_staff), json={
+    response = client.post("/api/v1/receipt-checks", headers=bearer(session, other_staff), json={
         "shipment_id": shipment.id, "accepted_quantity": "10", "rejected_quantity": "0", "unit": "kg",
-        "receipt_date": today().isoformat()})
+        "certificates_checked": ["检验报告"], "receipt_date": today().isoformat()})
     assert_refused(response, 403, "not_your_school")
 
 
@@ -97,8 +97,8 @@ def test_an_inspector_reads_everything(client, session, world):
                          "unit": "kg", "origin": "章丘"}),
     ("/api/v1/shipments", {"batch_id": 1, "order_line_id": 1, "quantity": "1", "unit": "kg",
                            "ship_date": "2025-09-01"}),
-    ("/api/v1/receipts", {"shipment_id": 1, "accepted_quantity": "1", "rejected_quantity": "0", "unit": "kg",
-                          "receipt_date": "2025-09-01"}),
+    ("/api/v1/receipt-checks", {"shipment_id": 1, "accepted_quantity": "1", "rejected_quantity": "0",
+                                "unit": "kg", "receipt_date": "2025-09-01"}),
     ("/api/v1/uses", {"batch_id": 1, "quantity": "1", "unit": "kg", "use_date": "2025-09-01", "meal": "lunch"}),
     ("/api/v1/suppliers", {"name": "示例", "credit_code": "x", "contact": "x", "phone": "x"}),
     ("/api/v1/schools", {}),

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from tests.factories import make_person
 from tests.helpers import TEST_PASSWORD
-from trace.models import CustodyEvent, Role, SignInFailure
-from trace.sign_in import SignedIn, SignInRefused, sign_in_attempt, sign_out
+from trace.models import CustodyEvent, Role, SignInFailure, WebSession
+from trace.sign_in import SignedIn, SignInRefused, cosign_record, sign_in_attempt, sign_in_check, sign_out
 
 NOW = datetime(2026, 9, 1, 0, 0, tzinfo=UTC)  # 08:00 in Zhangqiu
 WRONG = "Not-The-Password-1"
@@ -201,3 +201,27 @@ def test_signing_out_revokes_the_session_and_is_an_event(session, person):
 
     assert signed_in.opened.row.revoked_at is not None
     assert account_events(session, person)[-1][0] == "signing_out"
+
+
+# --- a second person's credentials on another's device (a receipt's second checker) ----------------
+
+
+def cosign(session, username, password=TEST_PASSWORD, *, at=NOW, address="10.0.0.7"):
+    checked = sign_in_check(session, username=username, password=password, client_address=address, now=at)
+    result = cosign_record(session, checked, what="receipt_check:1")
+    session.commit()
+    return result
+
+
+def test_a_second_persons_password_confirms_without_opening_a_session_and_is_an_event(session, person):
+    assert cosign(session, "jianguan").id == person.id
+    assert session.execute(select(WebSession)).scalars().all() == []
+    assert account_events(session, person)[-1] == ("cosigning", {"client_address": "10.0.0.7",
+                                                                 "what": "receipt_check:1"})
+
+
+def test_a_wrong_password_of_a_second_person_counts_toward_the_lock_out_as_a_sign_in(session, person):
+    fail(session, "jianguan", 10)
+    refused = cosign(session, "jianguan", at=NOW + timedelta(minutes=1))
+    assert isinstance(refused, SignInRefused) and (refused.code, refused.status) == ("sign_in_locked", 429)
+    assert isinstance(cosign(session, "jianguan", WRONG, at=NOW + timedelta(minutes=1)), SignInRefused)

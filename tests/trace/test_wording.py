@@ -9,7 +9,7 @@ from enum import Enum
 
 import pytest
 
-from canteens.models import MEAL_LABELS, Meal, SchoolKind
+from canteens.models import CHECK_STATUS_LABELS, DISPOSAL_LABELS, MEAL_LABELS, CheckStatus, Disposal, Meal, SchoolKind
 from inspections import rapid_tests
 from inspections.models import LAB_REPORT, OUTCOME_LABELS, TEST_KIND_LABELS, TestOutcome
 from inspections.rapid_tests import STANDING_LABELS, VERDICT_LABELS, Standing, Verdict
@@ -40,6 +40,7 @@ ENUM_LABELS: list[tuple[type[Enum], dict]] = [
     (Role, ROLE_LABELS), (BatchStatus, BATCH_STATUS_LABELS), (LicenceKind, LICENCE_KIND_LABELS),
     (SupplierKind, SUPPLIER_KIND_LABELS), (StorageCondition, STORAGE_LABELS), (Meal, MEAL_LABELS),
     (TestOutcome, OUTCOME_LABELS), (Verdict, VERDICT_LABELS), (Standing, STANDING_LABELS),
+    (Disposal, DISPOSAL_LABELS), (CheckStatus, CHECK_STATUS_LABELS),
 ]
 DOMAIN_PACKAGES = ("trace", "suppliers", "canteens", "inspections", "seeds", "exports")
 # Official code tables (GB 32100 departments and categories, SC food categories, JY 主体业态):
