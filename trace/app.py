@@ -34,11 +34,11 @@ from canteens.corrections_api import router as corrections_router  # noqa: E402
 from canteens.meal_pages import router as meal_pages  # noqa: E402
 from canteens.meals_api import router as meals_router  # noqa: E402
 from canteens.pages import router as canteen_pages  # noqa: E402
+from canteens.receipt_checks_api import router as receipt_checks_router  # noqa: E402
+from canteens.receiving_pages import router as receiving_pages  # noqa: E402
 from canteens.sync_api import router as sync_router  # noqa: E402
 from canteens.sync_pages import router as sync_pages  # noqa: E402
 from exports.api import router as exports_router  # noqa: E402
-from canteens.receipt_checks_api import router as receipt_checks_router  # noqa: E402
-from canteens.receiving_pages import router as receiving_pages  # noqa: E402
 from inspections.api import router as inspections_router  # noqa: E402
 from inspections.models import TEST_KIND_LABELS  # noqa: E402
 from inspections.rapid_tests import RAPID_TESTS  # noqa: E402
