@@ -64,8 +64,8 @@ def test_a_worker_uses_a_lot_into_lunch_keeps_its_sample_serves_it_and_traces_it
         page.locator("#lot_code").type(world.batch.lot_code)
         fits("2-use")
         page.locator("#lot_code").press("Enter")
-        page.wait_for_load_state()
-        assert page.get_by_text("已出库到本餐").is_visible()
+        # offline.js sends the form with fetch (so a phone without a network can keep it): wait for the answer
+        page.get_by_text("已出库到本餐").wait_for(timeout=15000)
         assert page.locator("#lots").get_by_text(world.batch.lot_code).is_visible()
 
         page.select_option("#sample_dish", "米饭")
