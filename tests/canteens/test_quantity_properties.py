@@ -189,7 +189,8 @@ def _play(session: Session, stage: Stage, model: Model, shipment_ids: list[int],
                 shipment_id=shipment_ids[index], accepted_quantity=accepted, rejected_quantity=rejected, unit=unit,
                 rejection_reason="包装破损" if reason else "", rejected_disposal="returned" if rejected > 0 else None,
                 certificates_checked=["检验报告"], receipt_date=today()))
-            receipt_checks.check_confirm(session, actor=Actor.of(stage.places[by].second), check_id=check.id)
+            written.append(receipt_checks.check_confirm(session, actor=Actor.of(stage.places[by].second),
+                                                        check_id=check.id).id)
 
         def record():  # type: ignore[no-untyped-def]
             model.accounted[index] = model.accounted.get(index, Decimal(0)) + counted

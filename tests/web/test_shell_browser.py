@@ -23,7 +23,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "i
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 SCREENS = {"phone": PHONE, "desktop": DESKTOP}
 NAVIGATION = {
-    "shitang": ("/canteen/deliveries", ["今日到货", "库存", "厨房领用", "餐次", "留样"]),
+    "shitang": ("/canteen/deliveries", ["今日到货", "扫码验收", "库存", "厨房领用", "餐次", "留样"]),
     "gongying": ("/supplier/orders", ["订单", "批次", "发货", "标签"]),
     "jianguan": ("/inspect/search", ["查询追溯", "链校验", "封存与召回"]),
     "guanli": ("/admin/accounts", ["账号", "学校", "供应商", "产品", "审计日志"]),
