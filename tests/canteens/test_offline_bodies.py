@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from canteens import device_sync, receipt_checks
-from canteens.models import CheckStatus, KitchenUse, ReceiptCheck, Receipt, Stock
+from canteens.models import CheckStatus, KitchenUse, Receipt, ReceiptCheck, Stock
 from inspections import service as inspection_service
 from suppliers import service as supplier_service
 from tests.canteens.meal_steps import open_meal, stocked
