@@ -166,8 +166,13 @@ def test_an_offline_receive_of_a_lot_held_meanwhile_is_refused_on_sync_shown_and
     lot_code, school_id = world.batch.lot_code, world.school.id
     with live_server(app) as base, chromium() as browser:
         context, page = signed_in_phone(browser, base, people.canteen, "/canteen/receive")
-        link = f"https://id.example.cn/01/{world.batch.gtin}/10/{lot_code}"  # the label's QR, as a camera reads it
+        gtin = world.batch.gtin
+        link = f"https://id.example.cn/01/{gtin}/10/{lot_code}"  # the label's QR, as a camera reads it
         scan_offline(context, page, link)
+        # Codes are read on the phone as the server reads them (canteens.receipt_checks._lot_key).
+        assert page.evaluate(f"window.traceReceive.lotKey('(01){gtin}(10){lot_code}')") == {"gtin": gtin,
+                                                                                           "lot": lot_code}
+        assert page.evaluate("window.traceReceive.lotKey('X'.repeat(21))") is None
         fill_and_queue(page, shipment_id)
 
         inspection_service.batch_change_status(session, actor=Actor.of(world.inspector), batch_id=world.batch.id,
