@@ -183,6 +183,8 @@
       item.className = "card";
       var parts = [op.kind, op.device_occurred_at.slice(0, 16).replace("T", " ")];
       if (op.body.quantity) parts.push(op.body.quantity + (op.body.unit ? " " + op.body.unit : ""));
+      if (op.body.accepted_quantity) parts.push(op.body.accepted_quantity + (op.body.unit ? " " + op.body.unit : ""));
+      if (op.body.lot_code) parts.push(op.body.lot_code);
       if (op.body.dish) parts.push(op.body.dish);
       item.textContent = parts.join(" · ");
       list.appendChild(item);
