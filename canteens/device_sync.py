@@ -31,9 +31,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from canteens import kitchen, meals, receipt_checks
+from canteens import kitchen, meal_selectors, meals, receipt_checks
 from canteens.meal_schemas import MealUseCreate
-from canteens.models import Stock
+from canteens.models import Shipment, Stock
 from canteens.schemas import ReceiptCheckCreate, UseCreate
 from canteens.sync_models import DeviceOperation, OperationStatus
 from suppliers import service as supplier_service
@@ -46,7 +46,39 @@ from trace.i18n import N_
 from trace.settings import get_settings
 
 
-class QueuedUse(UseCreate):
+class FormBody(BaseModel):
+    """A queued body as a phone's form saved it: every value a string, a field left untouched
+    an empty string, a repeated name (ticked papers, re-test readings) a list — or one string
+    when the form had one such input. An empty field is an absent one (its default, or the
+    body's own refusal when it is required), and a lone value of a list field is a list of one."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _form_values(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        lists = {name for name, field in cls.model_fields.items() if _is_list(field.annotation)}
+        out: dict[str, Any] = {}
+        for name, item in value.items():
+            if name in lists and not isinstance(item, list):
+                item = [item]
+            if isinstance(item, list):
+                item = [v for v in item if not _blank(v)]
+            elif _blank(item):
+                continue
+            out[name] = item
+        return out
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _is_list(annotation: Any) -> bool:
+    return getattr(annotation, "__origin__", None) is list
+
+
+class QueuedUse(FormBody, UseCreate):
     """The kitchen-use form as the phone saved it: the day is the one it happened on the
     device, and the unit the lot's own, unless the body names them."""
 
@@ -73,31 +105,44 @@ def _apply_use(session: Session, actor: Actor, data: QueuedUse, at: datetime, _m
     return "kitchen_use", use.id
 
 
-def _apply_meal_use(session: Session, actor: Actor, data: MealUseCreate, at: datetime,
+class QueuedMealUse(FormBody, MealUseCreate):
+    """The meal's 出库 form as the phone saved it: the lot named by its code (typed, scanned: a
+    lot code or the label's Digital Link) or picked from the stock list; the code wins, as on
+    the page. The unit is the lot's own unless the body names it."""
+
+    lot_code: str | None = Field(default=None, max_length=300)
+    batch_id: RowId | None = None  # type: ignore[assignment]
+    unit: str | None = Field(default=None, min_length=1, max_length=10)  # type: ignore[assignment]
+
+    @model_validator(mode="after")
+    def _names_a_lot(self) -> QueuedMealUse:
+        if self.lot_code is None and self.batch_id is None:
+            raise ValueError("lot_code or batch_id")
+        return self
+
+
+def _apply_meal_use(session: Session, actor: Actor, data: QueuedMealUse, at: datetime,
                     meal_id: int | None) -> tuple[str, int]:
     if meal_id is None:
         raise Invalid("meal_required", "未指明餐次：请在餐次页面重新出库", "No meal was named: record the use from the meal's page")
-    use = meals.meal_use(session, actor=actor, meal_id=meal_id, batch_id=data.batch_id, quantity=data.quantity,
-                         unit=data.unit, dish=data.dish, occurred_at=at)
+    batch_id, unit = data.batch_id, data.unit
+    if data.lot_code is not None:
+        # The school's stock as it is now: none or several lots of that code is a refusal to resolve.
+        lot = meal_selectors.stock_lot_by_code(session, _assert_staff(actor), data.lot_code, today=local_date(at))
+        batch_id, unit = lot.batch.id, unit or lot.stock.unit
+    assert batch_id is not None  # _names_a_lot
+    unit = unit or supplier_service.product_get(session, supplier_service.batch_get(session, batch_id).product_id).unit
+    use = meals.meal_use(session, actor=actor, meal_id=meal_id, batch_id=batch_id, quantity=data.quantity,
+                         unit=unit, dish=data.dish, occurred_at=at)
     return "kitchen_use", use.id
 
 
-class QueuedReceiptCheck(ReceiptCheckCreate):
+class QueuedReceiptCheck(FormBody, ReceiptCheckCreate):
     """The receiving form as the phone saved it: the receipt day is the one it happened on the
     device unless the body names it (a page kept offline may be a day old), and a field left
     empty on the form is no reading at all."""
 
     receipt_date: date | None = None  # type: ignore[assignment]
-
-    @model_validator(mode="before")
-    @classmethod
-    def _empty_fields_are_none(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            value = {k: v for k, v in value.items() if not (isinstance(v, str) and v.strip() == "")}
-            if isinstance(value.get("rapid_test_retests"), list):
-                value["rapid_test_retests"] = [v for v in value["rapid_test_retests"]
-                                               if not (isinstance(v, str) and v.strip() == "")]
-        return value
 
 
 def _apply_receipt_check(session: Session, actor: Actor, data: QueuedReceiptCheck, at: datetime,
@@ -111,7 +156,7 @@ def _apply_receipt_check(session: Session, actor: Actor, data: QueuedReceiptChec
 
 KINDS: dict[str, Kind] = {
     "use": Kind(QueuedUse, _apply_use, N_("Kitchen use")),
-    "meal-use": Kind(MealUseCreate, _apply_meal_use, N_("Use into a meal")),
+    "meal-use": Kind(QueuedMealUse, _apply_meal_use, N_("Use into a meal")),
     "receipt-check": Kind(QueuedReceiptCheck, _apply_receipt_check, N_("Receiving check")),
 }
 
@@ -343,6 +388,13 @@ def operation_views(session: Session, rows: list[DeviceOperation]) -> list[Opera
         body = operation_body(row)
         batch = product = None
         batch_id = str(body.get("batch_id", "")).strip()
+        shipment_id = str(body.get("shipment_id", "")).strip()
+        if not batch_id and shipment_id.isdigit() and len(shipment_id) < 12:
+            # A receiving check names its delivery; named only if it was sent to the school.
+            shipment = session.get(Shipment, int(shipment_id))
+            if shipment is not None and shipment.school_id == row.school_id:
+                batch = supplier_service.batch_get(session, shipment.batch_id)
+                product = supplier_service.product_get(session, batch.product_id)
         # Named only if it reached the school: a body could name any id.
         if batch_id.isdigit() and len(batch_id) < 12 and _in_stock_of(session, row.school_id, int(batch_id)):
             try:

@@ -16,6 +16,7 @@ Refusals come back on the page as messages, in the page's language.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
@@ -87,11 +88,40 @@ def _receive_page(request: Request, session: Session, actor: Actor, *, code: str
     context: dict[str, object] = {}
     if expected is not None:
         context = _check_form_context(session, expected, form)
+    door_page = expected is None and not choices  # the page a scan starts from, kept for offline use
+    door = door_forms(request, session, actor.school_id, today) if door_page else []
     return render_page(
         request, "canteens/receive.html", status=status, code=code, error=error, expected=expected,
         choices=choices or [], today=today, school=service.school_get(session, actor.school_id),
         due=deliveries.today + deliveries.overdue, arrival_labels=selectors.ARRIVAL_LABELS,
-        status_labels=BATCH_STATUS_LABELS, pending=pending_checks(session, actor.school_id), **context)
+        status_labels=BATCH_STATUS_LABELS, pending=pending_checks(session, actor.school_id), door=door, door_page=door_page,
+        online_check=context, **context)
+
+
+@dataclass
+class DoorForm:
+    """One of today's expected deliveries with its check form, carried by the page so that a scan
+    opens it on the phone without a network; or, for a delivery the door may not accept (held,
+    expired, a supplier barred), the message a scan would have given online."""
+
+    expected: receipt_checks.ExpectedShipment
+    context: dict[str, object]
+    refusal: str | None
+
+
+def door_forms(request: Request, session: Session, school_id: int, today: date) -> list[DoorForm]:
+    """Today's expected deliveries of the school, each with its form (the offline page, issue 12 §6)."""
+    found = []
+    for expected in receipt_checks.expected_deliveries(session, school_id, today=today):
+        refusal = None
+        try:
+            supplier_service.batch_assert_movable(expected.batch, today, doing_zh="验收入库", doing_en="accepted")
+            supplier_service.supplier_assert_may_supply(session, expected.supplier, today)
+        except DomainError as refused:
+            refusal = _message(request, refused)
+        context = {} if refusal or expected.open_check_id else _check_form_context(session, expected, None)
+        found.append(DoorForm(expected, context, refusal))
+    return found
 
 
 def _check_form_context(session: Session, expected: receipt_checks.ExpectedShipment,

@@ -31,6 +31,8 @@
     waiting: function (n) { return n + " action(s) saved on this device wait to sync."; },
     synced: function (n) { return n + " action(s) saved on this device were sent."; },
     refused: function (n) { return n + " were refused: see Sync."; },
+    checks: function (n) { return n + " receiving check(s) wait for a second staff member to confirm."; },
+    check: "Confirm the check",
     signIn: "Sign in again to send the actions saved on this device.",
     failed: "The actions saved on this device could not be sent yet; they are kept.",
     none: "Nothing is waiting on this device.",
@@ -40,6 +42,8 @@
     waiting: function (n) { return "本机有 " + n + " 条操作待同步。"; },
     synced: function (n) { return "本机保存的 " + n + " 条操作已提交。"; },
     refused: function (n) { return "其中 " + n + " 条被拒，请到“同步”页面处理。"; },
+    checks: function (n) { return n + " 张验收单待第二人复核确认。"; },
+    check: "去复核",
     signIn: "请重新登录，以提交本机保存的操作。",
     failed: "本机保存的操作暂时无法提交，已保留在本机。",
     none: "本机没有待同步的操作。",
@@ -179,6 +183,8 @@
       item.className = "card";
       var parts = [op.kind, op.device_occurred_at.slice(0, 16).replace("T", " ")];
       if (op.body.quantity) parts.push(op.body.quantity + (op.body.unit ? " " + op.body.unit : ""));
+      if (op.body.accepted_quantity) parts.push(op.body.accepted_quantity + (op.body.unit ? " " + op.body.unit : ""));
+      if (op.body.lot_code) parts.push(op.body.lot_code);
       if (op.body.dish) parts.push(op.body.dish);
       item.textContent = parts.join(" · ");
       list.appendChild(item);
@@ -208,6 +214,7 @@
     syncing = true;
     var sent = 0;
     var refused = 0;
+    var checks = [];  // receiving checks opened on sync: a second staff member confirms them online
     function next() {
       return mine().then(function (ops) {
         if (!ops.length) return null;
@@ -218,6 +225,7 @@
             return answer.results.reduce(function (done, result) {
               sent += 1;
               if (result.status === "refused") refused += 1;
+              else if (result.record && result.record.type === "receipt_check") checks.push(result.record.id);
               return done.then(function () { return drop(result.client_operation_id); });
             }, Promise.resolve()).then(function () { return ops.length > BATCH ? next() : null; });
           });
@@ -229,9 +237,11 @@
     }).then(function () {
       syncing = false;
       if (sent) {
-        var text = T.synced(sent) + (refused ? " " + T.refused(refused) : "");
-        say(document, text, refused ? "alert" : "notice",
-            refused ? { href: "/canteen/sync", text: english ? "Sync" : "同步" } : { href: location.href, text: T.reload });
+        var text = T.synced(sent) + (refused ? " " + T.refused(refused) : "") + (checks.length ? " " + T.checks(checks.length) : "");
+        var link = refused ? { href: "/canteen/sync", text: english ? "Sync" : "同步" }
+          : checks.length ? { href: checks.length === 1 ? "/canteen/receipt-checks/" + checks[0] : "/canteen/receive", text: T.check }
+          : { href: location.href, text: T.reload };
+        say(document, text, refused ? "alert" : "notice", link);
       }
       return mine().then(showWaiting);
     });

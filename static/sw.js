@@ -13,7 +13,7 @@
  */
 "use strict";
 
-const VERSION = "2026-11-30.1";
+const VERSION = "2026-11-30.2";
 const STATIC_CACHE = "trace-static-" + VERSION;
 const PAGE_CACHE = "trace-pages";
 const CACHED_AT = "x-trace-cached-at";
@@ -22,6 +22,7 @@ const STATIC_FILES = [
   "/static/admin.css",
   "/static/offline.js",
   "/static/scan.js",
+  "/static/receive.js",
   "/static/vendor/jsqr-1.4.0/jsQR.js",
   "/static/manifest.webmanifest",
   "/static/icons/icon-192.png",

@@ -63,9 +63,9 @@ def test_a_worker_uses_a_lot_into_lunch_keeps_its_sample_serves_it_and_traces_it
         page.select_option("#use_dish", "米饭")
         page.locator("#lot_code").type(world.batch.lot_code)
         fits("2-use")
-        page.locator("#lot_code").press("Enter")
-        # offline.js sends the form with fetch (so a phone without a network can keep it): wait for the answer
-        page.get_by_text("已出库到本餐").wait_for(timeout=15000)
+        with page.expect_navigation(url=lambda url: "done=use" in url):  # offline.js posts it, then follows
+            page.locator("#lot_code").press("Enter")
+        assert page.get_by_text("已出库到本餐").is_visible()
         assert page.locator("#lots").get_by_text(world.batch.lot_code).is_visible()
 
         page.select_option("#sample_dish", "米饭")
