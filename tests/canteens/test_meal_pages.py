@@ -63,6 +63,22 @@ def test_the_meals_page_shows_todays_lunch_with_its_status_dishes_lots_samples_a
     assert f'href="/canteen/meals/{lunch.id}"' in page.text
 
 
+def test_a_meal_with_no_sample_yet_says_so_once_not_once_per_dish(staff, session, people):
+    lunch = open_meal(session, people.world, dishes=("米饭", "番茄炒蛋", "清炒油菜"))
+
+    page = staff.get(f"/canteen/meals/{lunch.id}").text
+    listed = staff.get("/canteen/meals").text
+
+    for text in (page, listed):
+        assert text.count("午餐没有留样") == 1
+        assert "“番茄炒蛋”没有留样" not in text
+    samples.sample_take(session, actor=Actor.of(people.world.staff), meal_id=lunch.id, dish="米饭",
+                        weight_grams=Decimal("150"), fridge="留样柜1")
+    session.commit()
+    page = staff.get(f"/canteen/meals/{lunch.id}").text
+    assert "午餐没有留样" not in page and "“番茄炒蛋”没有留样" in page and "“清炒油菜”没有留样" in page
+
+
 def test_opening_a_meal_with_its_dishes_leads_to_the_meal(staff, session):
     reply = post_form(staff, "/canteen/meals", "/canteen/meals",
                       {"meal_date": today().isoformat(), "meal": "lunch", "dishes": "米饭、红烧肉\n清炒白菜"})
