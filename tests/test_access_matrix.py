@@ -30,6 +30,7 @@ from tests.factories import bearer, make_school, make_supplier, make_user, make_
 from trace import accounts, checkpoints
 from trace.db import utcnow
 from trace.models import Role
+from web import drills
 
 CALLERS = ("visitor", "admin", "inspector", "supplier", "other_supplier", "canteen", "other_canteen")
 
@@ -197,6 +198,12 @@ MATRIX: list[tuple[str, str, str]] = [
     ("POST", "/inspect/chains", "signin ok ok 403 403 403 403"),
     ("GET", "/inspect/holds", "signin ok ok 403 403 403 403"),
     ("GET", "/inspect/meals/{meal}", "signin ok ok 403 403 403 403"),
+    # mock recalls (模拟召回): supervision's; a drill changes nothing ({drill}: one run on the batch)
+    ("POST", "/inspect/batches/{batch}/drills", "signin ok ok 403 403 403 403"),
+    ("GET", "/inspect/drills/{drill}", "signin ok ok 403 403 403 403"),
+    ("GET", "/inspect/drills/{drill}/list.csv", "signin ok ok 403 403 403 403"),
+    ("POST", "/api/v1/batches/{batch}/drills", "401 ok ok 403 403 403 403"),
+    ("GET", "/api/v1/drills/{drill}", "401 ok ok 403 403 403 403"),
     # the QR label's links: open to everyone
     ("GET", "/01/{gtin}/10/{lot}", "ok ok ok ok ok ok ok"),
     ("GET", "/.well-known/gs1resolver", "ok ok ok ok ok ok ok"),
@@ -226,6 +233,7 @@ def _scene(session) -> Scene:
                                  weight_grams=Decimal("150"), fridge="留样柜1")
     refused = device_sync.operation_submit(session, actor=world.actor(world.staff), operation=QueuedOperation(
         client_operation_id=str(uuid.uuid4()), kind="unknown", body={}, device_occurred_at=utcnow()))
+    drill = drills.drill_run(session, actor=world.actor(world.inspector), batch_id=world.batch.id)
     checkpoints.checkpoint_create(session, key=checkpoints.load_or_create_signing_key())
     order = session.get(PurchaseOrder, session.get(OrderRevision, world.line.revision_id).order_id)
     session.commit()
@@ -245,7 +253,8 @@ def _scene(session) -> Scene:
            "supplier": world.supplier.id, "order": order.order_number, "user": world.staff.id,
            "gtin": world.batch.gtin, "lot": world.batch.lot_code, "meal": meal.id, "sample": sample.id, "use": use.id,
            "account": account.id, "inactive": inactive.id, "token": token.id, "today": today().isoformat(),
-           "operation": refused.operation.id, "check": check.id}
+           "operation": refused.operation.id, "check": check.id,
+           "drill": drill.id}
     return Scene(ids, headers)
 
 

@@ -68,6 +68,8 @@ from trace.settings import ensure_production_ready, get_settings  # noqa: E402
 from trace.text_guard import TextGuard  # noqa: E402
 from web.admin import router as admin_router  # noqa: E402
 from web.admin_audit import router as audit_router  # noqa: E402
+from web.drill_pages import api as drills_router  # noqa: E402
+from web.drill_pages import router as drill_pages  # noqa: E402
 from web.inspect import router as inspect_pages  # noqa: E402
 from web.meal_trace import router as meal_trace_pages  # noqa: E402
 from web.navigation import navigation_for  # noqa: E402
@@ -256,7 +258,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     # The batch reads follow the suppliers' routes, where they stood before they moved up a floor.
     for router in (trace_router, suppliers_router, batch_reads_router, canteens_router, inspections_router,
                    meals_router, meal_reads_router, exports_router, sync_router, corrections_router,
-                   receipt_checks_router):
+                   receipt_checks_router, drills_router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(resolver_router)
     app.include_router(web_router)
@@ -270,6 +272,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(audit_router)
     app.include_router(suppliers_admin_router)
     app.include_router(canteens_admin_router)
+    app.include_router(drill_pages)
     app.state.navigation = navigation_for
     # The catalogue names a product's rapid test by its kind; inspections, a floor up, names the kinds.
     app.state.rapid_test_names = {kind: TEST_KIND_LABELS[kind] for kind in RAPID_TESTS}

@@ -63,6 +63,9 @@ POLICY: dict[str, Permission] = {
     # 封存 and 解除封存 are market supervision's measures: inspectors take them, not platform admins.
     "batch.hold": Permission(frozenset({Role.inspector})),
     "batch.recall": Permission(SUPERVISION),
+    # a mock recall (模拟召回) changes nothing, but what it lists is where a batch went: supervision's
+    "batch.drill": Permission(SUPERVISION, refusal=(
+        "drills_supervision_only", "只有监管人员可以做模拟召回", "Only inspectors run mock recalls")),
     # schools, orders, deliveries, stock and kitchen use
     "school.read": Permission(EVERY_ACCOUNT),
     "school.register": Permission(ADMIN),

@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 import canteens.meal_models  # noqa: F401
 import canteens.models  # noqa: F401
 import canteens.sync_models  # noqa: F401
+import inspections.drills  # noqa: F401
 import inspections.models  # noqa: F401
 import suppliers.models  # noqa: F401
 import trace.models  # noqa: F401
