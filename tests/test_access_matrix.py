@@ -290,7 +290,8 @@ def test_the_matrix_lists_every_route_the_app_serves(app):
                     "{user}": "{user_id}", "{meal}": "{meal_id}", "{sample}": "{sample_id}", "{use}": "{use_id}",
                     "{check}": "{check_id}",
                     "/01/{rest:path}": "/01/{rest:path}",
-                    "{account}": "{user_id}", "{operation}": "{operation_id}", "{inactive}": "{user_id}", "{token}": "{token_id}"}
+                    "{account}": "{user_id}", "{operation}": "{operation_id}", "{inactive}": "{user_id}", "{token}": "{token_id}",
+                    "{drill}": "{drill_id}"}
     normalised = set()
     for method, path in listed:
         for short, name in placeholders.items():

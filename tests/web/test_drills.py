@@ -18,8 +18,17 @@ from canteens import corrections, meals
 from canteens.correction_schemas import ReceiptCorrection
 from canteens.models import Meal, Stock
 from suppliers import service as supplier_service
-from tests.factories import (bearer, check_fields, make_order_line, make_person, make_school, make_user, make_world,
-                             receive_checked, today)
+from tests.factories import (
+    bearer,
+    check_fields,
+    make_order_line,
+    make_person,
+    make_school,
+    make_user,
+    make_world,
+    receive_checked,
+    today,
+)
 from tests.helpers import form_token, sign_in
 from trace.custody import Actor, events_for_batch
 from trace.models import Role
