@@ -26,6 +26,8 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from canteens import device_sync, meals, samples
 from canteens.device_sync import QueuedOperation
 from canteens.models import Meal, OrderRevision, PurchaseOrder
+from inspections import service as inspection_service
+from inspections.rapid_tests import ENZYME_INHIBITION
 from tests.factories import bearer, make_school, make_supplier, make_user, make_world, today
 from trace import accounts, checkpoints
 from trace.db import utcnow
@@ -204,6 +206,12 @@ MATRIX: list[tuple[str, str, str]] = [
     ("GET", "/public/schools/{school}", "ok ok ok ok ok ok ok"),
     ("GET", "/public/batches/{batch}/traceability.json", "ok ok ok ok ok ok ok"),
     ("GET", "/public/batches/{batch}/certificates.json", "ok ok ok ok ok ok ok"),
+    # test results: canteens and inspectors record them (a canteen only for batches it was sent, a
+    # laboratory result only inspectors); whoever sees the batch reads its tests
+    ("POST", "/api/v1/test-results", "401 403 ok 403 403 ok ok"),
+    ("GET", "/api/v1/test-results/{test}", "401 ok ok ok 403 ok 403"),
+    ("GET", "/api/v1/batches/{batch}/test-results", "401 ok ok ok 403 ok 403"),
+    ("POST", "/api/v1/test-results/{test}/corrections", "401 403 ok 403 403 ok ok"),
 ]
 
 
@@ -226,6 +234,9 @@ def _scene(session) -> Scene:
                                  weight_grams=Decimal("150"), fridge="留样柜1")
     refused = device_sync.operation_submit(session, actor=world.actor(world.staff), operation=QueuedOperation(
         client_operation_id=str(uuid.uuid4()), kind="unknown", body={}, device_occurred_at=utcnow()))
+    test = inspection_service.test_result_record(
+        session, actor=world.actor(world.staff), batch_id=world.batch.id, kind=ENZYME_INHIBITION,
+        value=Decimal("10"), school_id=world.school.id, tested_at=utcnow())
     checkpoints.checkpoint_create(session, key=checkpoints.load_or_create_signing_key())
     order = session.get(PurchaseOrder, session.get(OrderRevision, world.line.revision_id).order_id)
     session.commit()
@@ -245,7 +256,7 @@ def _scene(session) -> Scene:
            "supplier": world.supplier.id, "order": order.order_number, "user": world.staff.id,
            "gtin": world.batch.gtin, "lot": world.batch.lot_code, "meal": meal.id, "sample": sample.id, "use": use.id,
            "account": account.id, "inactive": inactive.id, "token": token.id, "today": today().isoformat(),
-           "operation": refused.operation.id, "check": check.id}
+           "operation": refused.operation.id, "check": check.id, "test": test.id}
     return Scene(ids, headers)
 
 
@@ -279,7 +290,7 @@ def test_the_matrix_lists_every_route_the_app_serves(app):
     placeholders = {"{batch}": "{batch_id}", "{receipt}": "{receipt_id}", "{shipment}": "{shipment_id}",
                     "{school}": "{school_id}", "{supplier}": "{supplier_id}", "{order}": "{order_number}",
                     "{user}": "{user_id}", "{meal}": "{meal_id}", "{sample}": "{sample_id}", "{use}": "{use_id}",
-                    "{check}": "{check_id}",
+                    "{check}": "{check_id}", "{test}": "{test_id}",
                     "/01/{rest:path}": "/01/{rest:path}",
                     "{account}": "{user_id}", "{operation}": "{operation_id}", "{inactive}": "{user_id}", "{token}": "{token_id}"}
     normalised = set()

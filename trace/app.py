@@ -58,6 +58,7 @@ from trace.deps import PASSWORD_CHANGE_PATH, PasswordChangeRequired, Unauthentic
 from trace.errors import DomainError, ErrorBody, framework_error  # noqa: E402
 from trace.hardening import BodyLimit, secure_every_response  # noqa: E402
 from trace.i18n import translations  # noqa: E402
+from web.test_results_api import router as test_results_router  # noqa: E402
 from trace.jobs import start_scheduler  # noqa: E402
 from trace.meal_reads import router as meal_reads_router  # noqa: E402
 from trace.pages import current_actor, page_locale, render_page, see_other  # noqa: E402
@@ -258,6 +259,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
                    meals_router, meal_reads_router, exports_router, sync_router, corrections_router,
                    receipt_checks_router):
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(test_results_router, prefix=API_PREFIX)
     app.include_router(resolver_router)
     app.include_router(web_router)
     app.include_router(public_schools_router)
