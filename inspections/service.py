@@ -149,6 +149,21 @@ def _hold_if_it_counts(session: Session, *, actor: Actor, batch: Batch, result: 
     supplier_service.batch_change_status(session, actor=actor, batch_id=batch.id, action="hold", reason=reason[:500])
 
 
+def batches_failing_tests(session: Session, batch_ids: set[int]) -> set[int]:
+    """Which of these batches have a failed laboratory result, or a rapid positive that every
+    re-test repeated: what a canteen's notice of a sealed batch names as its cause."""
+    if not batch_ids:
+        return set()
+    statement = select(TestResult).where(TestResult.batch_id.in_(batch_ids), TestResult.retest_of_id.is_(None),
+                                         (TestResult.outcome == TestOutcome.failed)
+                                         | (TestResult.verdict == rapid_tests.Verdict.positive.value))
+    found = set()
+    for result in session.execute(statement).scalars():
+        if result.verdict is None or rapid_test_standing(session, result.id) == rapid_tests.Standing.counts:
+            found.add(result.batch_id)
+    return found
+
+
 def test_result_get(session: Session, test_id: int) -> TestResult:
     result = session.get(TestResult, test_id)
     if result is None:
