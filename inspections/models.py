@@ -80,3 +80,6 @@ class TestResult(SQLModel, table=True):
     limit_value: Decimal | None = Field(default=None, sa_type=Quantity)
     limit_kind: str | None = Field(default=None, max_length=3)
     correction_reason: str | None = Field(default=None, max_length=500)  # only on corrections
+    # The report file, once attached (inspections.service.test_report_attach): kept under data_dir.
+    report_media_type: str | None = Field(default=None, max_length=20)
+    report_sha256: str | None = Field(default=None, max_length=64)

@@ -40,6 +40,8 @@ class TestResultPublic(BaseModel):
     limit_kind: str | None = None
     corrects_id: int | None = None
     correction_reason: str | None = None
+    report_media_type: str | None = None
+    report_sha256: str | None = None
 
 
 class TestResultCreate(BaseModel):

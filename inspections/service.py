@@ -6,8 +6,10 @@ the batch and writes the custody event in the same transaction.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Row, insert, select
@@ -162,6 +164,52 @@ def batches_failing_tests(session: Session, batch_ids: set[int]) -> set[int]:
         if result.verdict is None or rapid_test_standing(session, result.id) == rapid_tests.Standing.counts:
             found.add(result.batch_id)
     return found
+
+
+# A report is a PDF, a JPEG or a PNG, told by its first bytes: a name or a Content-Type is
+# only what the sender claims.
+_REPORT_SIGNATURES = ((b"%PDF-", "application/pdf"), (b"\xff\xd8\xff", "image/jpeg"),
+                      (b"\x89PNG\r\n\x1a\n", "image/png"))
+
+
+def _report_path(test_id: int) -> Path:
+    return get_settings().data_dir / "test-reports" / str(test_id)
+
+
+def test_report_attach(session: Session, *, test_id: int, content: bytes) -> TestResult:
+    """Attach the report file to a result, once: a different report is a correction's."""
+    result = test_result_get(session, test_id)
+    supplier_service.batch_lock(session, result.batch_id)
+    session.refresh(result)
+    limit = get_settings().test_report_max_bytes
+    if len(content) > limit:
+        raise Invalid("report_too_large", f"报告文件不能超过 {limit // 1024} KB",
+                      f"A report file may be at most {limit // 1024} KB", max_bytes=limit)
+    media_type = next((kind for magic, kind in _REPORT_SIGNATURES if content.startswith(magic)), None)
+    if media_type is None:
+        raise Invalid("report_type_not_allowed", "报告文件只能是 PDF、JPEG 或 PNG",
+                      "A report file must be a PDF, JPEG or PNG")
+    if result.report_sha256 is not None:
+        raise Conflict("report_already_attached", "该检测结果已附报告；如需更换，请录入更正",
+                       "This result has its report; to replace it, enter a correction", test_result_id=test_id)
+    path = _report_path(test_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    written = path.with_suffix(".part")
+    written.write_bytes(content)
+    written.replace(path)  # whole or not at all
+    result.report_media_type, result.report_sha256 = media_type, hashlib.sha256(content).hexdigest()
+    session.add(result)
+    session.flush()
+    return result
+
+
+def test_report_read(session: Session, test_id: int) -> tuple[bytes, str]:
+    result = test_result_get(session, test_id)
+    path = _report_path(test_id)
+    if result.report_sha256 is None or not path.exists():
+        raise NotFound("report_not_attached", "该检测结果没有附报告文件", "This result has no report file attached",
+                       test_result_id=test_id)
+    return path.read_bytes(), result.report_media_type or "application/octet-stream"
 
 
 def test_result_get(session: Session, test_id: int) -> TestResult:

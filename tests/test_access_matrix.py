@@ -212,6 +212,9 @@ MATRIX: list[tuple[str, str, str]] = [
     ("GET", "/api/v1/test-results/{test}", "401 ok ok ok 403 ok 403"),
     ("GET", "/api/v1/batches/{batch}/test-results", "401 ok ok ok 403 ok 403"),
     ("POST", "/api/v1/test-results/{test}/corrections", "401 403 ok 403 403 ok ok"),
+    # the report file: an empty body is refused as no PDF/JPEG/PNG (422) once who-may passes
+    ("POST", "/api/v1/test-results/{test}/report", "401 403 ok 403 403 ok 403"),
+    ("GET", "/api/v1/test-results/{test}/report", "401 ok ok ok 403 ok 403"),
 ]
 
 
@@ -237,6 +240,7 @@ def _scene(session) -> Scene:
     test = inspection_service.test_result_record(
         session, actor=world.actor(world.staff), batch_id=world.batch.id, kind=ENZYME_INHIBITION,
         value=Decimal("10"), school_id=world.school.id, tested_at=utcnow())
+    inspection_service.test_report_attach(session, test_id=test.id, content=b"%PDF-1.4\n%%EOF\n")
     checkpoints.checkpoint_create(session, key=checkpoints.load_or_create_signing_key())
     order = session.get(PurchaseOrder, session.get(OrderRevision, world.line.revision_id).order_id)
     session.commit()

@@ -8,7 +8,10 @@ hold a failed test puts on its batch, are the inspections' service.
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
 
 from inspections import service
 from inspections.models import LAB_REPORT, TestResult
@@ -86,3 +89,40 @@ def test_result_correction(actor: allow("test.record"), test_id: PathId, body: T
             value=body.value, limit_value=body.limit_value, limit_kind=body.limit_kind, method=body.method,
             value_unit=body.value_unit, laboratory=body.laboratory, report_number=body.report_number))
     return ctx.run(write)
+
+
+async def _report_body(request: Request) -> bytes:
+    # The file is the request body as sent (Content-Type: application/pdf, image/jpeg or image/png);
+    # its kind is told by its first bytes in the service, not by this header.
+    return await request.body()
+
+
+ReportBody = Annotated[bytes, Depends(_report_body)]
+
+
+@router.post("/test-results/{test_id}/report", response_model=TestResultPublic,
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 kind: {"schema": {"type": "string", "format": "binary"}}
+                 for kind in ("application/pdf", "image/jpeg", "image/png")}}},
+             summary="Attach the report file (PDF, JPEG or PNG, checked by content; size limited by a setting)")
+def test_report_attach(actor: allow("test.record"), test_id: PathId, content: ReportBody, ctx: WriteDep):
+    def write():
+        original = _readable(ctx.session, actor, test_id)
+        _may_enter(actor, original.kind)
+        if actor.role == Role.canteen_staff and original.school_id != actor.school_id:
+            raise Forbidden("not_your_test_result", "只能为本校记录的快检结果附报告",
+                            "You can only attach reports to your school's rapid tests", test_result_id=test_id)
+        return TestResultPublic.model_validate(service.test_report_attach(ctx.session, test_id=test_id,
+                                                                          content=content))
+    return ctx.run(write, status_code=200)
+
+
+@router.get("/test-results/{test_id}/report", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}, "image/jpeg": {}, "image/png": {}}}},
+            summary="The report file of a test result, to those who may read the result")
+def test_report_read(actor: allow("test.read"), test_id: PathId, session: SessionDep):
+    _readable(session, actor, test_id)
+    content, media_type = service.test_report_read(session, test_id)
+    return Response(content, media_type=media_type,
+                    headers={"Content-Disposition": f'inline; filename="test-report-{test_id}"',
+                             "X-Content-Type-Options": "nosniff"})

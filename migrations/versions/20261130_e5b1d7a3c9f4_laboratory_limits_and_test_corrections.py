@@ -5,6 +5,8 @@
   from them (inspections.service), never typed.
 - test_result.correction_reason: why a correction (a new result naming the one it corrects
   through corrects_id) was made.
+- test_result.report_media_type, test_result.report_sha256: the attached report file (PDF, JPEG
+  or PNG, kept under data_dir/test-reports) and its digest.
 
 Revision ID: e5b1d7a3c9f4
 Revises: a7c4e1f9d2b8
@@ -27,10 +29,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("limit_value", sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column("limit_kind", sa.String(length=3), nullable=True))
         batch_op.add_column(sa.Column("correction_reason", sa.String(length=500), nullable=True))
+        batch_op.add_column(sa.Column("report_media_type", sa.String(length=20), nullable=True))
+        batch_op.add_column(sa.Column("report_sha256", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("test_result", schema=None) as batch_op:
+        batch_op.drop_column("report_sha256")
+        batch_op.drop_column("report_media_type")
         batch_op.drop_column("correction_reason")
         batch_op.drop_column("limit_kind")
         batch_op.drop_column("limit_value")

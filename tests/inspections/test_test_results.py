@@ -191,3 +191,58 @@ def test_a_canteen_corrects_only_its_own_rapid_tests(client, session, world):
 def test_an_unknown_test_result_is_not_found(client, session, world):
     response = client.get("/api/v1/test-results/999999", headers=bearer(session, world.inspector))
     assert_refused(response, 404, "test_result_not_found")
+
+
+PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+
+
+def attach(client, session, user, test_id, content, content_type="application/pdf"):
+    return client.post(f"/api/v1/test-results/{test_id}/report", content=content,
+                       headers=bearer(session, user) | {"Content-Type": content_type})
+
+
+def test_the_report_file_is_attached_and_served_back_to_readers(client, session, world):
+    result = post(client, session, world.inspector, lab(world, "0.01", "0.05")).json()
+    attached = attach(client, session, world.inspector, result["id"], PDF)
+    assert attached.status_code == 200, attached.text
+    assert attached.json()["report_media_type"] == "application/pdf"
+    served = client.get(f"/api/v1/test-results/{result['id']}/report", headers=bearer(session, world.staff))
+    assert (served.status_code, served.content, served.headers["content-type"]) == (200, PDF, "application/pdf")
+
+
+def test_a_png_photo_of_the_report_is_accepted_by_its_content(client, session, world):
+    result = post(client, session, world.inspector, lab(world, "0.01", "0.05")).json()
+    response = attach(client, session, world.inspector, result["id"], PNG, "application/octet-stream")
+    assert response.json()["report_media_type"] == "image/png"
+
+
+@pytest.mark.parametrize("content", [b"<html>not a report</html>", b"MZ\x90\x00 an executable", b""])
+def test_a_file_that_is_not_a_pdf_jpeg_or_png_is_refused_whatever_it_claims(client, session, world, content):
+    result = post(client, session, world.inspector, lab(world, "0.01", "0.05")).json()
+    assert_refused(attach(client, session, world.inspector, result["id"], content), 422, "report_type_not_allowed")
+
+
+def test_a_report_over_the_size_setting_is_refused(client, session, world, monkeypatch):
+    monkeypatch.setenv("TRACE_TEST_REPORT_MAX_BYTES", "2048")
+    from trace.settings import get_settings
+    get_settings.cache_clear()
+    try:
+        result = post(client, session, world.inspector, lab(world, "0.01", "0.05")).json()
+        response = attach(client, session, world.inspector, result["id"], PDF + b"0" * 4096)
+        assert_refused(response, 422, "report_too_large")
+    finally:
+        monkeypatch.delenv("TRACE_TEST_REPORT_MAX_BYTES")
+        get_settings.cache_clear()
+
+
+def test_a_report_is_attached_once_a_different_one_belongs_to_a_correction(client, session, world):
+    result = post(client, session, world.inspector, lab(world, "0.01", "0.05")).json()
+    attach(client, session, world.inspector, result["id"], PDF)
+    assert_refused(attach(client, session, world.inspector, result["id"], PNG), 409, "report_already_attached")
+
+
+def test_a_result_without_a_report_has_none_to_serve(client, session, world):
+    result = post(client, session, world.inspector, lab(world, "0.01", "0.05")).json()
+    response = client.get(f"/api/v1/test-results/{result['id']}/report", headers=bearer(session, world.inspector))
+    assert_refused(response, 404, "report_not_attached")
