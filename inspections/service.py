@@ -176,6 +176,10 @@ def _report_path(test_id: int) -> Path:
     return get_settings().data_dir / "test-reports" / str(test_id)
 
 
+def report_limit() -> int:
+    return get_settings().test_report_max_bytes
+
+
 def test_report_attach(session: Session, *, test_id: int, content: bytes) -> TestResult:
     """Attach the report file to a result, once: a different report is a correction's."""
     result = test_result_get(session, test_id)

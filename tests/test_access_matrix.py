@@ -198,6 +198,7 @@ MATRIX: list[tuple[str, str, str]] = [
     ("GET", "/inspect/chains", "signin ok ok 403 403 403 403"),
     ("POST", "/inspect/chains", "signin ok ok 403 403 403 403"),
     ("GET", "/inspect/holds", "signin ok ok 403 403 403 403"),
+    ("POST", "/inspect/batches/{batch}/tests", "signin 403 ok 403 403 403 403"),
     ("GET", "/inspect/meals/{meal}", "signin ok ok 403 403 403 403"),
     # the QR label's links: open to everyone
     ("GET", "/01/{gtin}/10/{lot}", "ok ok ok ok ok ok ok"),

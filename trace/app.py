@@ -58,6 +58,7 @@ from trace.deps import PASSWORD_CHANGE_PATH, PasswordChangeRequired, Unauthentic
 from trace.errors import DomainError, ErrorBody, framework_error  # noqa: E402
 from trace.hardening import BodyLimit, secure_every_response  # noqa: E402
 from trace.i18n import translations  # noqa: E402
+from web.inspect_tests import router as inspect_test_pages  # noqa: E402
 from web.test_results_api import router as test_results_router  # noqa: E402
 from trace.jobs import start_scheduler  # noqa: E402
 from trace.meal_reads import router as meal_reads_router  # noqa: E402
@@ -268,6 +269,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     for pages in (canteen_pages, receiving_pages, meal_pages, meal_trace_pages, sync_pages, supplier_pages,
                   work_read_pages, inspect_pages, correction_pages):
         app.include_router(pages)
+    app.include_router(inspect_test_pages)
     app.include_router(admin_router)
     app.include_router(audit_router)
     app.include_router(suppliers_admin_router)

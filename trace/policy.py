@@ -123,6 +123,10 @@ POLICY: dict[str, Permission] = {
         "test_results_not_yours", "只有监管人员和学校食堂人员可以录入检测结果",
         "Only inspectors and canteen staff record test results")),
     "test.read": Permission(EVERY_ACCOUNT),
+    # the batch page's form for a laboratory result: market supervision enters laboratories' reports
+    "test.laboratory": Permission(frozenset({Role.inspector}), refusal=(
+        "laboratory_results_inspectors_only", "实验室检验结果只能由监管人员录入",
+        "Only inspectors enter laboratory results")),
 }
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from inspections import service as inspection_service
-from tests.helpers import sign_in
+from tests.helpers import form_token, sign_in
 from tests.web.work_world import world_with_people
 from trace.db import utcnow
 
@@ -37,3 +37,38 @@ def test_the_batch_page_shows_a_corrected_laboratory_result_struck_through_with_
     assert f'href="#test-{correction.id}"' in page and f"已更正，见 #{correction.id}" in page
     assert f"更正 #{original.id}" in page
     assert f'href="/api/v1/test-results/{correction.id}/report"' in page and "检验报告文件" in page
+
+
+def test_an_inspector_enters_a_failed_laboratory_result_with_its_report_on_the_batch_page(client, session, people):
+    world = people.world
+    sign_in(client, people.inspector)
+    page = client.get(f"/inspect/batches/{world.batch.id}").text
+    assert 'action="/inspect/batches/%s/tests"' % world.batch.id in page and "录入实验室检验结果" in page
+
+    posted = client.post(f"/inspect/batches/{world.batch.id}/tests", data={
+        "csrf_token": form_token(page), "item": "毒死蜱", "method": "GB 23200.113-2018", "value": "0.2",
+        "value_unit": "mg/kg", "limit_value": "0.05", "limit_kind": "max", "laboratory": "济南市食品药品检验检测中心",
+        "report_number": "JN-0007", "tested_on": "2026-11-30"},
+        files={"report": ("report.pdf", b"%PDF-1.7\n%%EOF\n", "application/pdf")}, follow_redirects=False)
+
+    assert posted.status_code == 303, posted.text
+    session.expire_all()
+    [*_, result] = inspection_service.tests_of_batch(session, world.batch.id)
+    assert (result.outcome.value, result.report_media_type) == ("fail", "application/pdf")
+    after = client.get(posted.headers["location"]).text
+    assert "不合格" in after and "已封存" in after
+
+
+def test_a_refused_laboratory_result_comes_back_on_the_page_with_the_reason(client, session, people):
+    world = people.world
+    sign_in(client, people.inspector)
+    page = client.get(f"/inspect/batches/{world.batch.id}").text
+
+    posted = client.post(f"/inspect/batches/{world.batch.id}/tests", data={
+        "csrf_token": form_token(page), "item": "毒死蜱", "method": "GB 23200.113-2018", "value": "0.2",
+        "limit_value": "0.05", "laboratory": "检验所", "tested_on": "2026-11-30"},
+        files={"report": ("report.pdf", b"<html>", "application/pdf")}, follow_redirects=False)
+
+    assert posted.status_code == 422
+    assert "报告文件只能是 PDF、JPEG 或 PNG" in posted.text
+    assert [t for t in inspection_service.tests_of_batch(session, world.batch.id) if t.kind == "lab_report"] == []
