@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field

@@ -58,8 +58,6 @@ from trace.deps import PASSWORD_CHANGE_PATH, PasswordChangeRequired, Unauthentic
 from trace.errors import DomainError, ErrorBody, framework_error  # noqa: E402
 from trace.hardening import BodyLimit, secure_every_response  # noqa: E402
 from trace.i18n import translations  # noqa: E402
-from web.inspect_tests import router as inspect_test_pages  # noqa: E402
-from web.test_results_api import router as test_results_router  # noqa: E402
 from trace.jobs import start_scheduler  # noqa: E402
 from trace.meal_reads import router as meal_reads_router  # noqa: E402
 from trace.pages import current_actor, page_locale, render_page, see_other  # noqa: E402
@@ -71,11 +69,13 @@ from trace.text_guard import TextGuard  # noqa: E402
 from web.admin import router as admin_router  # noqa: E402
 from web.admin_audit import router as audit_router  # noqa: E402
 from web.inspect import router as inspect_pages  # noqa: E402
+from web.inspect_tests import router as inspect_test_pages  # noqa: E402
 from web.meal_trace import router as meal_trace_pages  # noqa: E402
 from web.navigation import navigation_for  # noqa: E402
 from web.pages import router as web_router  # noqa: E402
 from web.public_schools import router as public_schools_router  # noqa: E402
 from web.pwa import router as pwa_router  # noqa: E402
+from web.test_results_api import router as test_results_router  # noqa: E402
 from web.work_reads import router as work_read_pages  # noqa: E402
 
 log = logging.getLogger("trace")
