@@ -19,7 +19,8 @@ from canteens import device_sync, meal_selectors, selectors, service
 from canteens.models import MEAL_LABELS, Meal
 from canteens.receiving_pages import pending_checks
 from canteens.schemas import UseCreate
-from suppliers.models import BATCH_STATUS_LABELS
+from inspections import service as inspection_service
+from suppliers.models import BATCH_STATUS_LABELS, BatchStatus
 from trace.clock import local_today, local_zone
 from trace.db import utcnow, write_transaction
 from trace.deps import SessionDep
@@ -36,12 +37,22 @@ def _message(request: Request, error: DomainError) -> str:
     return error.zh if page_locale(request) == "zh-CN" else error.en
 
 
+def _sealed_by_tests(session: SessionDep, school_id: int, today: date,
+                     lots: list[selectors.StockLot] | None = None) -> list[selectors.StockLot]:
+    """Lots on hand that a failed test sealed: every page of the canteen says so (issue 13)."""
+    lots = selectors.stock_lots(session, school_id, today=today) if lots is None else lots
+    held = [lot for lot in lots if lot.batch.status == BatchStatus.on_hold]
+    failing = inspection_service.batches_failing_tests(session, {lot.batch.id for lot in held})
+    return [lot for lot in held if lot.batch.id in failing]
+
+
 @router.get("/canteen/deliveries")
 def deliveries(actor: allow("work.canteen"), request: Request, session: SessionDep) -> Response:
     """今日到货: what the school's orders expect today and in the next days, and what is overdue."""
     today = local_today()
     found = selectors.deliveries_of_school(session, actor.school_id, today=today)
     return render_page(request, "canteens/deliveries.html", deliveries=found, today=today,
+                       sealed_lots=_sealed_by_tests(session, actor.school_id, today),
                        school=service.school_get(session, actor.school_id), arrival_labels=selectors.ARRIVAL_LABELS,
                        status_labels=BATCH_STATUS_LABELS, pending=pending_checks(session, actor.school_id),
                        sync_refusals=device_sync.refusals_waiting(session, actor.school_id))
@@ -53,6 +64,7 @@ def stock(actor: allow("work.canteen"), request: Request, session: SessionDep) -
     today = local_today()
     lots = selectors.stock_lots(session, actor.school_id, today=today)
     return render_page(request, "canteens/stock.html", lots=lots, today=today,
+                       sealed_lots=_sealed_by_tests(session, actor.school_id, today, lots),
                        meals=meal_selectors.meals_of_lots(session, actor.school_id, [lot.batch.id for lot in lots]),
                        meal_labels=MEAL_LABELS, school=service.school_get(session, actor.school_id),
                        usability_labels=selectors.USABILITY_LABELS, status_labels=BATCH_STATUS_LABELS)

@@ -37,6 +37,12 @@ OUTCOME_LABELS = {
 
 LAB_REPORT = "lab_report"
 
+# How a laboratory value meets its limit: most limits are maxima (残留限量 ≤), a few minima
+# (e.g. a content that must reach a level). The verdict is computed, never typed.
+LIMIT_MAX = "max"
+LIMIT_MIN = "min"
+LIMIT_KINDS = (LIMIT_MAX, LIMIT_MIN)
+
 # What each kind of test is called on a page; a kind not named here is shown as it is stored.
 TEST_KIND_LABELS = {
     ENZYME_INHIBITION: N_("Pesticide residue rapid test (enzyme inhibition)"),
@@ -70,3 +76,10 @@ class TestResult(SQLModel, table=True):
     false_positive_prone: bool = False  # a vegetable known to give false positives (§4.1)
     # A re-test points at the positive it re-tests (§4.1: re-tested twice by the same method).
     retest_of_id: int | None = Field(default=None, foreign_key="test_result.id", index=True)
+    # Laboratory results only: the limit the value is judged against, and which way (LIMIT_KINDS).
+    limit_value: Decimal | None = Field(default=None, sa_type=Quantity)
+    limit_kind: str | None = Field(default=None, max_length=3)
+    correction_reason: str | None = Field(default=None, max_length=500)  # only on corrections
+    # The report file, once attached (inspections.service.test_report_attach): kept under data_dir.
+    report_media_type: str | None = Field(default=None, max_length=20)
+    report_sha256: str | None = Field(default=None, max_length=64)

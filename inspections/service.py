@@ -6,17 +6,19 @@ the batch and writes the custody event in the same transaction.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Row, insert, select
 from sqlmodel import Session
 
 from inspections import rapid_tests
-from inspections.models import TestOutcome, TestResult
+from inspections.models import LIMIT_KINDS, LIMIT_MAX, TestOutcome, TestResult
 from suppliers import service as supplier_service
-from suppliers.models import Batch
+from suppliers.models import Batch, BatchStatus
 from trace.custody import Actor, record_event, stream_of
 from trace.db import quantity, run_prebuilt
 from trace.errors import Conflict, Forbidden, Invalid, NotFound
@@ -48,6 +50,10 @@ def test_result_record(
     outcome: TestOutcome | None = None,
     laboratory: str = "",
     report_number: str = "",
+    limit_value: Decimal | None = None,
+    limit_kind: str | None = None,
+    corrects_id: int | None = None,
+    correction_reason: str | None = None,
 ) -> Row[Any]:
     """Attach a test result to a batch: a rapid test at the door, or a laboratory's report.
 
@@ -74,6 +80,9 @@ def test_result_record(
         outcome = (TestOutcome.passed if reading.verdict == rapid_tests.Verdict.negative and not warning
                    else TestOutcome.warning)
     else:
+        if limit_value is not None or limit_kind is not None:
+            outcome = _laboratory_outcome(value, limit_value, limit_kind, outcome)
+            limit_value, limit_kind = quantity(limit_value), limit_kind or LIMIT_MAX
         if outcome is None or not laboratory.strip():
             raise Invalid("laboratory_result_incomplete", "实验室检验结果须注明检验机构和结论（合格或不合格）",
                           "A laboratory result needs its laboratory and its outcome (pass or fail)", kind=kind)
@@ -91,11 +100,164 @@ def test_result_record(
                  "value": value, "value_unit": value_unit,
                  "laboratory": laboratory, "report_number": report_number},
     )
-    return test_result_insert(session, {
+    written = test_result_insert(session, {
         "batch_id": batch.id, "school_id": school_id, "kind": kind, "method": method, "value": value,
         "value_unit": value_unit, "outcome": outcome, "laboratory": laboratory, "report_number": report_number,
         "tested_at": tested_at, "tested_by": actor.user_id, "event_id": event.event_id, "verdict": verdict,
-        "warning": warning, "false_positive_prone": prone, "retest_of_id": retest_of_id})
+        "warning": warning, "false_positive_prone": prone, "retest_of_id": retest_of_id,
+        "limit_value": limit_value, "limit_kind": limit_kind if rapid is None else None,
+        "corrects_id": corrects_id, "correction_reason": correction_reason})
+    _hold_if_it_counts(session, actor=actor, batch=batch, result=written)
+    return written
+
+
+def _laboratory_outcome(value: Decimal | None, limit_value: Decimal | None, limit_kind: str | None,
+                        typed: TestOutcome | None) -> TestOutcome:
+    """A laboratory verdict from value and limit: a maximum is met up to and at the limit, a
+    minimum from the limit up. Never typed by hand."""
+    if typed is not None:
+        raise Invalid("verdict_is_computed", "检验结论由检测值和限量算出，不能直接填写",
+                      "The verdict is computed from the value and the limit; do not give it")
+    if value is None or limit_value is None:
+        raise Invalid("laboratory_value_and_limit_required", "实验室检验结果须填写检测值和限量",
+                      "A laboratory result needs its value and its limit")
+    kind = limit_kind or LIMIT_MAX
+    if kind not in LIMIT_KINDS:
+        raise Invalid("limit_kind_unknown", "限量类型只能是“不超过”（max）或“不低于”（min）",
+                      "The limit kind is max (not above) or min (not below)", limit_kind=kind)
+    value, limit_value = quantity(value), quantity(limit_value)
+    met = value <= limit_value if kind == LIMIT_MAX else value >= limit_value
+    return TestOutcome.passed if met else TestOutcome.failed
+
+
+def _hold_if_it_counts(session: Session, *, actor: Actor, batch: Batch, result: Row[Any]) -> None:
+    """A failed laboratory result, or a rapid positive that every re-test repeated, seals the
+    batch at once (domain.md §4.2: 暂停使用), unless it is sealed or recalled already.
+
+    The caller holds the batch lock (taken first in test_result_record), so the hold and the
+    result commit together and no use or receipt slips in between."""
+    if batch.status != BatchStatus.active:
+        return
+    if result.verdict is None:
+        if result.outcome != TestOutcome.failed:
+            return
+        name, number = "实验室检验不合格", result.report_number or f"#{result.id}"
+    else:
+        first_id = result.retest_of_id or result.id
+        if rapid_test_standing(session, first_id) != rapid_tests.Standing.counts:
+            return
+        name, number = "快检阳性且复检均为阳性", f"#{first_id}"
+    reason = f"{name}（检测结果 {number}，{result.method}）：自动封存，暂停使用"
+    supplier_service.batch_change_status(session, actor=actor, batch_id=batch.id, action="hold", reason=reason[:500])
+
+
+def batches_failing_tests(session: Session, batch_ids: set[int]) -> set[int]:
+    """Which of these batches have a failed laboratory result, or a rapid positive that every
+    re-test repeated: what a canteen's notice of a sealed batch names as its cause."""
+    if not batch_ids:
+        return set()
+    statement = select(TestResult).where(TestResult.batch_id.in_(batch_ids), TestResult.retest_of_id.is_(None),
+                                         (TestResult.outcome == TestOutcome.failed)
+                                         | (TestResult.verdict == rapid_tests.Verdict.positive.value))
+    found = set()
+    for result in session.execute(statement).scalars():
+        if result.verdict is None or rapid_test_standing(session, result.id) == rapid_tests.Standing.counts:
+            found.add(result.batch_id)
+    return found
+
+
+# A report is a PDF, a JPEG or a PNG, told by its first bytes: a name or a Content-Type is
+# only what the sender claims.
+_REPORT_SIGNATURES = ((b"%PDF-", "application/pdf"), (b"\xff\xd8\xff", "image/jpeg"),
+                      (b"\x89PNG\r\n\x1a\n", "image/png"))
+
+
+def _report_path(test_id: int) -> Path:
+    return get_settings().data_dir / "test-reports" / str(test_id)
+
+
+def report_limit() -> int:
+    return get_settings().test_report_max_bytes
+
+
+def test_report_attach(session: Session, *, test_id: int, content: bytes) -> TestResult:
+    """Attach the report file to a result, once: a different report is a correction's."""
+    result = test_result_get(session, test_id)
+    supplier_service.batch_lock(session, result.batch_id)
+    session.refresh(result)
+    limit = get_settings().test_report_max_bytes
+    if len(content) > limit:
+        raise Invalid("report_too_large", f"报告文件不能超过 {limit // 1024} KB",
+                      f"A report file may be at most {limit // 1024} KB", max_bytes=limit)
+    media_type = next((kind for magic, kind in _REPORT_SIGNATURES if content.startswith(magic)), None)
+    if media_type is None:
+        raise Invalid("report_type_not_allowed", "报告文件只能是 PDF、JPEG 或 PNG",
+                      "A report file must be a PDF, JPEG or PNG")
+    if result.report_sha256 is not None:
+        raise Conflict("report_already_attached", "该检测结果已附报告；如需更换，请录入更正",
+                       "This result has its report; to replace it, enter a correction", test_result_id=test_id)
+    path = _report_path(test_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    written = path.with_suffix(".part")
+    written.write_bytes(content)
+    written.replace(path)  # whole or not at all
+    result.report_media_type, result.report_sha256 = media_type, hashlib.sha256(content).hexdigest()
+    session.add(result)
+    session.flush()
+    return result
+
+
+def test_report_read(session: Session, test_id: int) -> tuple[bytes, str]:
+    result = test_result_get(session, test_id)
+    path = _report_path(test_id)
+    if result.report_sha256 is None or not path.exists():
+        raise NotFound("report_not_attached", "该检测结果没有附报告文件", "This result has no report file attached",
+                       test_result_id=test_id)
+    return path.read_bytes(), result.report_media_type or "application/octet-stream"
+
+
+def test_result_get(session: Session, test_id: int) -> TestResult:
+    result = session.get(TestResult, test_id)
+    if result is None:
+        raise NotFound("test_result_not_found", f"检测结果 {test_id} 不存在", f"Test result {test_id} not found",
+                       test_result_id=test_id)
+    return result
+
+
+def correction_of(session: Session, test_id: int) -> TestResult | None:
+    statement = select(TestResult).where(TestResult.corrects_id == test_id).limit(1)
+    return session.execute(statement).scalar_one_or_none()
+
+
+def test_result_correct(session: Session, *, actor: Actor, test_id: int, reason: str, tested_at: datetime,
+                        value: Decimal | None, limit_value: Decimal | None = None, limit_kind: str | None = None,
+                        method: str | None = None, value_unit: str | None = None, laboratory: str | None = None,
+                        report_number: str | None = None) -> Row[Any]:
+    """Correct a result: a new result naming the one it corrects, its verdict computed again.
+
+    The original stays as it was (custody data is append-only); a result is corrected at most
+    once, so correcting again means correcting the correction."""
+    original = test_result_get(session, test_id)
+    supplier_service.batch_lock(session, original.batch_id)
+    if correction_of(session, test_id) is not None:
+        raise Conflict("test_result_already_corrected", "该检测结果已被更正，请更正最新的那一条",
+                       "This result was corrected already; correct the latest one", test_result_id=test_id)
+    if original.retest_of_id is not None:
+        raise Conflict("retest_not_correctable", "复检结果不能单独更正", "A re-test is not corrected on its own",
+                       test_result_id=test_id)
+    if actor.role == "canteen_staff" and (original.school_id != actor.school_id or original.verdict is None):
+        raise Forbidden("not_your_test_result", "只能更正本校记录的快检结果",
+                        "You can only correct your school's rapid tests", test_result_id=test_id)
+    rapid = original.verdict is not None
+    return test_result_record(
+        session, actor=actor, batch_id=original.batch_id, kind=original.kind, tested_at=tested_at, value=value,
+        school_id=original.school_id, method=method or original.method,
+        value_unit=value_unit if value_unit is not None else original.value_unit,
+        laboratory=laboratory if laboratory is not None else original.laboratory,
+        report_number=report_number if report_number is not None else original.report_number,
+        limit_value=None if rapid else (limit_value if limit_value is not None else original.limit_value),
+        limit_kind=None if rapid else (limit_kind or original.limit_kind or LIMIT_MAX),
+        corrects_id=original.id, correction_reason=reason)
 
 
 def _rapid_reading(kind: str, value: Decimal | None, outcome: TestOutcome | None) -> rapid_tests.Reading:

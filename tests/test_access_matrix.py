@@ -26,6 +26,8 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from canteens import device_sync, meals, samples
 from canteens.device_sync import QueuedOperation
 from canteens.models import Meal, OrderRevision, PurchaseOrder
+from inspections import service as inspection_service
+from inspections.rapid_tests import ENZYME_INHIBITION
 from tests.factories import bearer, make_school, make_supplier, make_user, make_world, today
 from trace import accounts, checkpoints
 from trace.db import utcnow
@@ -197,6 +199,7 @@ MATRIX: list[tuple[str, str, str]] = [
     ("GET", "/inspect/chains", "signin ok ok 403 403 403 403"),
     ("POST", "/inspect/chains", "signin ok ok 403 403 403 403"),
     ("GET", "/inspect/holds", "signin ok ok 403 403 403 403"),
+    ("POST", "/inspect/batches/{batch}/tests", "signin 403 ok 403 403 403 403"),
     ("GET", "/inspect/meals/{meal}", "signin ok ok 403 403 403 403"),
     # mock recalls (模拟召回): supervision's; a drill changes nothing ({drill}: one run on the batch)
     ("POST", "/inspect/batches/{batch}/drills", "signin ok ok 403 403 403 403"),
@@ -211,6 +214,15 @@ MATRIX: list[tuple[str, str, str]] = [
     ("GET", "/public/schools/{school}", "ok ok ok ok ok ok ok"),
     ("GET", "/public/batches/{batch}/traceability.json", "ok ok ok ok ok ok ok"),
     ("GET", "/public/batches/{batch}/certificates.json", "ok ok ok ok ok ok ok"),
+    # test results: canteens and inspectors record them (a canteen only for batches it was sent, a
+    # laboratory result only inspectors); whoever sees the batch reads its tests
+    ("POST", "/api/v1/test-results", "401 403 ok 403 403 ok ok"),
+    ("GET", "/api/v1/test-results/{test}", "401 ok ok ok 403 ok 403"),
+    ("GET", "/api/v1/batches/{batch}/test-results", "401 ok ok ok 403 ok 403"),
+    ("POST", "/api/v1/test-results/{test}/corrections", "401 403 ok 403 403 ok ok"),
+    # the report file: an empty body is refused as no PDF/JPEG/PNG (422) once who-may passes
+    ("POST", "/api/v1/test-results/{test}/report", "401 403 ok 403 403 ok 403"),
+    ("GET", "/api/v1/test-results/{test}/report", "401 ok ok ok 403 ok 403"),
 ]
 
 
@@ -234,6 +246,10 @@ def _scene(session) -> Scene:
     refused = device_sync.operation_submit(session, actor=world.actor(world.staff), operation=QueuedOperation(
         client_operation_id=str(uuid.uuid4()), kind="unknown", body={}, device_occurred_at=utcnow()))
     drill = drills.drill_run(session, actor=world.actor(world.inspector), batch_id=world.batch.id)
+    test = inspection_service.test_result_record(
+        session, actor=world.actor(world.staff), batch_id=world.batch.id, kind=ENZYME_INHIBITION,
+        value=Decimal("10"), school_id=world.school.id, tested_at=utcnow())
+    inspection_service.test_report_attach(session, test_id=test.id, content=b"%PDF-1.4\n%%EOF\n")
     checkpoints.checkpoint_create(session, key=checkpoints.load_or_create_signing_key())
     order = session.get(PurchaseOrder, session.get(OrderRevision, world.line.revision_id).order_id)
     session.commit()
@@ -253,7 +269,7 @@ def _scene(session) -> Scene:
            "supplier": world.supplier.id, "order": order.order_number, "user": world.staff.id,
            "gtin": world.batch.gtin, "lot": world.batch.lot_code, "meal": meal.id, "sample": sample.id, "use": use.id,
            "account": account.id, "inactive": inactive.id, "token": token.id, "today": today().isoformat(),
-           "operation": refused.operation.id, "check": check.id,
+           "operation": refused.operation.id, "check": check.id, "test": test.id,
            "drill": drill.id}
     return Scene(ids, headers)
 
@@ -288,7 +304,7 @@ def test_the_matrix_lists_every_route_the_app_serves(app):
     placeholders = {"{batch}": "{batch_id}", "{receipt}": "{receipt_id}", "{shipment}": "{shipment_id}",
                     "{school}": "{school_id}", "{supplier}": "{supplier_id}", "{order}": "{order_number}",
                     "{user}": "{user_id}", "{meal}": "{meal_id}", "{sample}": "{sample_id}", "{use}": "{use_id}",
-                    "{check}": "{check_id}",
+                    "{check}": "{check_id}", "{test}": "{test_id}",
                     "/01/{rest:path}": "/01/{rest:path}",
                     "{account}": "{user_id}", "{operation}": "{operation_id}", "{inactive}": "{user_id}", "{token}": "{token_id}",
                     "{drill}": "{drill_id}"}

@@ -71,11 +71,13 @@ from web.admin_audit import router as audit_router  # noqa: E402
 from web.drill_pages import api as drills_router  # noqa: E402
 from web.drill_pages import router as drill_pages  # noqa: E402
 from web.inspect import router as inspect_pages  # noqa: E402
+from web.inspect_tests import router as inspect_test_pages  # noqa: E402
 from web.meal_trace import router as meal_trace_pages  # noqa: E402
 from web.navigation import navigation_for  # noqa: E402
 from web.pages import router as web_router  # noqa: E402
 from web.public_schools import router as public_schools_router  # noqa: E402
 from web.pwa import router as pwa_router  # noqa: E402
+from web.test_results_api import router as test_results_router  # noqa: E402
 from web.work_reads import router as work_read_pages  # noqa: E402
 
 log = logging.getLogger("trace")
@@ -260,6 +262,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
                    meals_router, meal_reads_router, exports_router, sync_router, corrections_router,
                    receipt_checks_router, drills_router):
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(test_results_router, prefix=API_PREFIX)
     app.include_router(resolver_router)
     app.include_router(web_router)
     app.include_router(public_schools_router)
@@ -268,6 +271,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     for pages in (canteen_pages, receiving_pages, meal_pages, meal_trace_pages, sync_pages, supplier_pages,
                   work_read_pages, inspect_pages, correction_pages):
         app.include_router(pages)
+    app.include_router(inspect_test_pages)
     app.include_router(admin_router)
     app.include_router(audit_router)
     app.include_router(suppliers_admin_router)

@@ -120,6 +120,16 @@ POLICY: dict[str, Permission] = {
     "sync.submit": Permission(frozenset({Role.canteen_staff}), refusal=(
         "sync_staff_only", "只有学校食堂人员可以同步手机上保存的操作",
         "Only a school's canteen staff sync actions saved on a phone")),
+    # test results: canteens record their rapid tests, inspectors rapid tests and laboratory
+    # results (the route refuses a canteen's laboratory result); whoever sees the batch reads them
+    "test.record": Permission(frozenset({Role.inspector, Role.canteen_staff}), refusal=(
+        "test_results_not_yours", "只有监管人员和学校食堂人员可以录入检测结果",
+        "Only inspectors and canteen staff record test results")),
+    "test.read": Permission(EVERY_ACCOUNT),
+    # the batch page's form for a laboratory result: market supervision enters laboratories' reports
+    "test.laboratory": Permission(frozenset({Role.inspector}), refusal=(
+        "laboratory_results_inspectors_only", "实验室检验结果只能由监管人员录入",
+        "Only inspectors enter laboratory results")),
 }
 
 

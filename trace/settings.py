@@ -69,6 +69,9 @@ class Settings(BaseSettings):
         default=2, ge=1, le=5, description="A positive counts once this many re-tests by the same method agree (§4.1, V2)")
     clenbuterol_positive_below_tc_ratio: float = Field(
         default=1.0, gt=0, description="Colloidal-gold card: T/C line intensity below this is positive (§4.3, V2/U)")
+    test_report_max_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="A test's report file (PDF/JPEG/PNG), at most; "
+                                                 "a request is also bounded by max_body_bytes")
 
     # Licences and suppliers (domain.md §2, §8.2: facts marked U)
     filing_number_pattern: str = Field(

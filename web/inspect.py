@@ -98,6 +98,7 @@ def _batch_page(request: Request, session: SessionDep, actor: Actor, batch_id: i
         meals=meals_of_batch(session, batch_id), meal_labels=MEAL_LABELS,
         events=events, corrected_events={e.corrects_event_id: e.event_id for e, _payload in events if e.corrects_event_id},
         schools=schools, amount=_amount, error=error, done=done, may_hold=may(actor, "batch.hold"), may_recall=may(actor, "batch.recall"),
+        may_test=may(actor, "test.laboratory"),
         status_labels=BATCH_STATUS_LABELS, action_labels=BATCH_ACTION_LABELS, licence_labels=LICENCE_KIND_LABELS,
         outcome_labels=OUTCOME_LABELS, verdict_labels=VERDICT_LABELS, test_kind_labels=TEST_KIND_LABELS,
         step_labels=STEP_LABELS,
