@@ -24,6 +24,7 @@ from seeds.kitchen import RECEIPT_TIME, SHIP_TIME
 from seeds.plans import Delivery, ProductSpec, at_about
 from suppliers import service as supplier_service
 from suppliers.cold_chain import ArrivalLimits
+from suppliers.models import BatchStatus
 from trace.custody import Actor
 from trace.db import quantity
 from trace.settings import get_settings
@@ -158,11 +159,16 @@ class AtTheDoor:
         return Decimal(str(round(value, 2 if kind == rapid_tests.CLENBUTEROL else 1)))
 
     def _hold(self, session: Session, delivery: Delivery, at: datetime) -> None:
-        """§4.2: the district's inspectors stop the lot; a laboratory confirms on the next school day."""
+        """§4.2: the district's inspectors stop the lot; a laboratory confirms on the next school day.
+
+        A positive that every re-test repeated has held the lot already (inspections.service holds it
+        with the test that failed); the inspectors' own hold is then not needed."""
+        self.on_hold[delivery.batch_id] = delivery.school.id
+        if supplier_service.batch_get(session, delivery.batch_id).status != BatchStatus.active:
+            return
         inspection_service.batch_change_status(
             session, actor=self.inspector, batch_id=delivery.batch_id, action="hold", occurred_at=at,
             reason=f"{delivery.product.name}验收时农残快检阳性，同法复检两次仍为阳性；暂停使用，抽样送检验机构确证")
-        self.on_hold[delivery.batch_id] = delivery.school.id
 
     def _confirm_holds(self, session: Session, rng: random.Random, day: date) -> None:
         """Yesterday's holds: the laboratory's result, then a recall or a release (§4.2)."""

@@ -75,7 +75,8 @@ def make_export_world(session: Session) -> ExportWorld:
         session, actor=inspector, batch_id=world.batch.id, kind="lab_report", method="GB 23200.113-2018",
         laboratory="示例济南市食品检验检测中心", outcome=TestOutcome.failed, report_number="JC-2025-0002",
         tested_at=utcnow())
-    for action in ("hold", "release", "recall"):
+    # The failed laboratory result has held the batch already (inspections.service): release, then recall.
+    for action in ("release", "recall"):
         inspection_service.batch_change_status(session, actor=inspector, batch_id=world.batch.id, action=action,
                                                reason=f"示例{action}")
 
