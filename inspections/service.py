@@ -16,7 +16,7 @@ from sqlalchemy import Row, insert, select
 from sqlmodel import Session
 
 from inspections import rapid_tests
-from inspections.models import LIMIT_KINDS, LIMIT_MAX, TestOutcome, TestResult
+from inspections.models import LAB_REPORT, LIMIT_KINDS, LIMIT_MAX, TestOutcome, TestResult
 from suppliers import service as supplier_service
 from suppliers.models import Batch, BatchStatus
 from trace.custody import Actor, record_event, stream_of
@@ -214,6 +214,21 @@ def test_report_read(session: Session, test_id: int) -> tuple[bytes, str]:
         raise NotFound("report_not_attached", "该检测结果没有附报告文件", "This result has no report file attached",
                        test_result_id=test_id)
     return path.read_bytes(), result.report_media_type or "application/octet-stream"
+
+
+def assert_may_enter(actor: Actor, kind: str) -> None:
+    """A laboratory's report is entered by market supervision; a canteen records its own rapid tests."""
+    if kind == LAB_REPORT and actor.role != "inspector":
+        raise Forbidden("laboratory_results_inspectors_only", "实验室检验结果只能由监管人员录入",
+                        "Only inspectors enter laboratory results")
+
+
+def assert_may_attach_report(actor: Actor, result: TestResult) -> None:
+    """The report of a result is attached by whoever may enter it; a canteen only to its own school's tests."""
+    assert_may_enter(actor, result.kind)
+    if actor.role == "canteen_staff" and result.school_id != actor.school_id:
+        raise Forbidden("not_your_test_result", "只能为本校记录的快检结果附报告",
+                        "You can only attach reports to your school's rapid tests", test_result_id=result.id)
 
 
 def test_result_get(session: Session, test_id: int) -> TestResult:

@@ -18,20 +18,13 @@ from inspections.models import LAB_REPORT, TestResult
 from inspections.schemas import TestResultCorrection, TestResultCreate, TestResultPublic
 from trace.custody import Actor
 from trace.deps import SessionDep, WriteDep
-from trace.errors import Forbidden, NotFound
+from trace.errors import NotFound
 from trace.fields import PathId
 from trace.models import Role
 from trace.policy import allow
 from trace.queries import batch_for_reader
 
 router = APIRouter(tags=["inspections 监管"])
-
-
-def _may_enter(actor: Actor, kind: str) -> None:
-    # A laboratory's report is entered by market supervision; a canteen records its own rapid tests.
-    if kind == LAB_REPORT and actor.role != Role.inspector:
-        raise Forbidden("laboratory_results_inspectors_only", "实验室检验结果只能由监管人员录入",
-                        "Only inspectors enter laboratory results")
 
 
 def _readable(session, actor: Actor, test_id: int) -> TestResult:
@@ -49,7 +42,7 @@ def _readable(session, actor: Actor, test_id: int) -> TestResult:
 def test_result_create(actor: allow("test.record"), body: TestResultCreate, ctx: WriteDep):
     """A failed laboratory result, or a rapid positive every re-test repeated, seals the batch at once."""
     def write():
-        _may_enter(actor, body.kind)
+        service.assert_may_enter(actor, body.kind)
         batch_for_reader(ctx.session, actor, body.batch_id)
         school_id = actor.school_id if actor.role == Role.canteen_staff and body.school_id is None else body.school_id
         method = body.method
@@ -83,7 +76,7 @@ def test_result_correction(actor: allow("test.record"), test_id: PathId, body: T
                            ctx: WriteDep):
     def write():
         original = _readable(ctx.session, actor, test_id)
-        _may_enter(actor, original.kind)
+        service.assert_may_enter(actor, original.kind)
         return TestResultPublic.model_validate(service.test_result_correct(
             ctx.session, actor=actor, test_id=test_id, reason=body.reason, tested_at=body.tested_at,
             value=body.value, limit_value=body.limit_value, limit_kind=body.limit_kind, method=body.method,
@@ -108,10 +101,7 @@ ReportBody = Annotated[bytes, Depends(_report_body)]
 def test_report_attach(actor: allow("test.record"), test_id: PathId, content: ReportBody, ctx: WriteDep):
     def write():
         original = _readable(ctx.session, actor, test_id)
-        _may_enter(actor, original.kind)
-        if actor.role == Role.canteen_staff and original.school_id != actor.school_id:
-            raise Forbidden("not_your_test_result", "只能为本校记录的快检结果附报告",
-                            "You can only attach reports to your school's rapid tests", test_result_id=test_id)
+        service.assert_may_attach_report(actor, original)
         return TestResultPublic.model_validate(service.test_report_attach(ctx.session, test_id=test_id,
                                                                           content=content))
     return ctx.run(write, status_code=200)
